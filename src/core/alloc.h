@@ -1,0 +1,39 @@
+/* Internal allocation helpers and error reporting. */
+#ifndef NLP_CORE_ALLOC_H
+#define NLP_CORE_ALLOC_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spacyc/common.h"
+
+/* The allocator used when the caller passes none (the C library's). */
+extern const nlp_allocator_t nlp__default_allocator;
+
+/* Returns `a` or the default allocator when `a` is NULL. */
+const nlp_allocator_t *nlp__allocator_or_default(const nlp_allocator_t *a);
+
+void *nlp__malloc(const nlp_allocator_t *a, size_t size);
+/* calloc with an overflow check on count * size. */
+void *nlp__calloc(const nlp_allocator_t *a, size_t count, size_t size);
+/* realloc of an array with an overflow check on count * size. */
+void *nlp__realloc_array(const nlp_allocator_t *a, void *p, size_t count,
+                         size_t size);
+void nlp__free(const nlp_allocator_t *a, void *p);
+/* A NUL-terminated copy of s[0..len). */
+char *nlp__strndup(const nlp_allocator_t *a, const char *s, size_t len);
+
+/* Records a printf-style detail message for the calling thread and returns
+ * `status`, so error paths read `return nlp__fail(NLP_FORMAT, "line %d", n);`. */
+nlp_status_t nlp__fail(nlp_status_t status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Clears the calling thread's detail message. */
+void nlp__clear_error(void);
+
+/* True when a * b overflows size_t. */
+static inline int nlp__mul_overflows(size_t a, size_t b) {
+    return b != 0 && a > SIZE_MAX / b;
+}
+
+#endif

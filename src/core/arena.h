@@ -1,0 +1,58 @@
+/* Arenas: bump allocation from large chunks, released all at once.
+ *
+ * An arena hands out memory from chunks it takes from a chunk cache; reset
+ * gives every chunk back to the cache (which keeps a bounded number for
+ * reuse and frees the rest), so a steady loop of fill/reset makes no system
+ * allocation. Under AddressSanitizer released chunks are poisoned and the
+ * cache keeps none, so a use after reset is reported at the faulting line.
+ * Not thread-safe: one arena (and its cache) per thread at a time.
+ */
+#ifndef NLP_CORE_ARENA_H
+#define NLP_CORE_ARENA_H
+
+#include <stddef.h>
+
+#include "alloc.h"
+
+typedef struct nlp__chunk nlp__chunk_t;
+
+typedef struct nlp__chunk_cache {
+    const nlp_allocator_t *alloc;
+    nlp__chunk_t *free_list; /* released standard-size chunks */
+    size_t n_free, max_free;
+    size_t chunk_size;       /* standard chunk size */
+    size_t system_allocs;    /* chunks taken from the allocator, ever */
+} nlp__chunk_cache_t;
+
+typedef struct nlp__arena {
+    nlp__chunk_cache_t *cache;
+    nlp__chunk_t *chunks; /* chunks in use, newest first */
+    char *cur, *end;      /* free space of the newest chunk */
+    size_t used;          /* bytes handed out since the last reset */
+} nlp__arena_t;
+
+void nlp__chunk_cache_init(nlp__chunk_cache_t *c, const nlp_allocator_t *a,
+                           size_t chunk_size, size_t max_free);
+/* Frees every cached chunk. */
+void nlp__chunk_cache_destroy(nlp__chunk_cache_t *c);
+
+void nlp__arena_init(nlp__arena_t *arena, nlp__chunk_cache_t *cache);
+/* `size` bytes aligned to `align` (a power of two <= 64), or NULL when out
+ * of memory. Never returns memory shared with another live allocation. */
+void *nlp__arena_alloc(nlp__arena_t *arena, size_t size, size_t align);
+/* Copies s[0..len) and a NUL into the arena. */
+char *nlp__arena_strndup(nlp__arena_t *arena, const char *s, size_t len);
+/* Releases everything allocated since init or the last reset. */
+void nlp__arena_reset(nlp__arena_t *arena);
+/* Resets and leaves the arena unusable until the next init. */
+void nlp__arena_destroy(nlp__arena_t *arena);
+
+/* Typed, overflow-checked array allocation: NULL when count * sizeof(type)
+ * overflows or memory runs out. */
+#define NLP__ARENA_NEW(arena, type, count)                                     \
+    ((type *)(nlp__mul_overflows((size_t)(count), sizeof(type))               \
+                  ? NULL                                                       \
+                  : nlp__arena_alloc((arena), (size_t)(count) * sizeof(type), \
+                                     _Alignof(type))))
+
+#endif

@@ -1,0 +1,14 @@
+/* Computation of a lexeme's attributes from its text, with utf8proc for
+ * Unicode categories and case mapping. */
+#ifndef NLP_CORE_LEXATTRS_H
+#define NLP_CORE_LEXATTRS_H
+
+#include "vocab.h"
+
+/* Fills `lex` for the text s[0..len): flags, length, and the derived
+ * strings (lower, norm, shape, prefix, suffix), which are added to the store
+ * in `zone` (NULL: permanently). */
+nlp_status_t nlp__lexattrs_fill(nlp_vocab_t *vocab, nlp_zone_t *zone,
+                                const char *s, size_t len, nlp_lexeme_t *lex);
+
+#endif

@@ -1,0 +1,84 @@
+/* Vocabulary internals: the permanent string store and lexeme table, and
+ * the memory zones that overlay them.
+ *
+ * Permanent entries live in the vocabulary's own arena, which is never
+ * reset. A zone owns an arena and two overlay tables (strings, lexemes);
+ * lookups try the permanent tables first, then the zone's. Permanent tables
+ * are read-only while any zone is open, which is what lets zones on
+ * different threads run without locks.
+ */
+#ifndef NLP_CORE_VOCAB_H
+#define NLP_CORE_VOCAB_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "arena.h"
+#include "spacyc/vocab.h"
+#include "table.h"
+
+/* A stored string: its length, then the bytes and a NUL. */
+typedef struct nlp__string {
+    uint32_t len;
+    char bytes[];
+} nlp__string_t;
+
+/* Language-specific lexical data used when lexemes are made. */
+typedef struct nlp__lex_lang {
+    const char *const *stop_words; /* lower-case, NULL-terminated */
+    /* Pairs {form, norm}, NULL-terminated: "n't" -> "not", "'s" ... */
+    const char *const (*norm_exceptions)[2];
+} nlp__lex_lang_t;
+
+struct nlp_zone {
+    nlp_vocab_t *vocab;
+    nlp__chunk_cache_t cache; /* this zone object's retained chunks */
+    nlp__arena_t arena;
+    nlp__table_t strings;  /* id -> nlp__string_t*, zone strings only */
+    nlp__table_t lexemes;  /* orth id -> nlp_lexeme_t*, zone lexemes only */
+    uint64_t generation;   /* unique while open; bumped when it ends */
+    int open;
+    struct nlp_zone *next_free; /* in the vocabulary's pool of ended zones */
+};
+
+struct nlp_vocab {
+    const nlp_allocator_t *alloc;
+    nlp__chunk_cache_t cache;
+    nlp__arena_t arena;   /* permanent strings and lexemes */
+    nlp__table_t strings; /* id -> nlp__string_t* */
+    nlp__table_t lexemes; /* orth id -> nlp_lexeme_t* */
+    nlp_lexeme_t **lexeme_list; /* permanent lexemes by id */
+    size_t n_lexemes, lexeme_cap;
+    const nlp__lex_lang_t *lang;
+    atomic_int open_zones;
+    atomic_uint_fast64_t next_generation;
+    pthread_mutex_t pool_lock; /* guards the pool of ended zone objects */
+    struct nlp_zone *zone_pool;
+    struct nlp_zone **all_zones; /* every zone object, freed at the end */
+    size_t n_all_zones, all_zones_cap;
+};
+
+nlp_status_t nlp__vocab_create(const nlp_allocator_t *alloc,
+                               const nlp__lex_lang_t *lang, nlp_vocab_t **out);
+/* Frees the vocabulary and every zone object; all zones must have ended. */
+void nlp__vocab_free(nlp_vocab_t *vocab);
+
+nlp_status_t nlp__zone_begin(nlp_vocab_t *vocab, nlp_zone_t **out);
+nlp_status_t nlp__zone_end(nlp_zone_t *zone);
+
+/* The stored string for an id (permanent first, then zone), or NULL. */
+const nlp__string_t *nlp__vocab_lookup_string(const nlp_vocab_t *vocab,
+                                              const nlp_zone_t *zone,
+                                              nlp_hash_t id);
+
+/* Lexeme lookup by precomputed id, without creating. NULL if absent or if
+ * the stored bytes differ (a collision). */
+const nlp_lexeme_t *nlp__vocab_find_lexeme_hashed(const nlp_vocab_t *vocab,
+                                                  const nlp_zone_t *zone,
+                                                  nlp_hash_t id, const char *s,
+                                                  size_t len);
+
+/* A zero lexeme for padding around token arrays (all ids 0). */
+extern const nlp_lexeme_t nlp__empty_lexeme;
+
+#endif

@@ -1,0 +1,55 @@
+/* Doc internals. Components and the tokenizer fill Docs through these. */
+#ifndef NLP_DOC_DOC_H
+#define NLP_DOC_DOC_H
+
+#include "core/arena.h"
+#include "core/vocab.h"
+#include "spacyc/doc.h"
+
+/* Tokens readable before the first and after the last, so feature
+ * extraction can look at i-k .. i+k without bounds checks. Padding tokens
+ * have the empty lexeme and all attributes 0. */
+#define NLP__DOC_PAD 8
+
+#define NLP__DOC_MAGIC 0x444f4331u /* "DOC1" */
+#define NLP__DOC_DEAD 0x44454144u  /* "DEAD": written when a zone ends */
+
+struct nlp_doc {
+    uint32_t magic;
+    unsigned layers;         /* NLP_HAS_* */
+    nlp_vocab_t *vocab;
+    nlp_zone_t *zone;        /* NULL for heap Docs */
+    uint64_t zone_generation;
+    nlp__arena_t *arena;     /* the zone's arena, or own_arena */
+    nlp__chunk_cache_t own_cache; /* heap Docs only */
+    nlp__arena_t own_arena;
+    struct nlp_doc *next_in_zone; /* the zone marks these dead at its end */
+    char *text;
+    size_t text_len;
+    nlp_token_t *tokens;     /* points NLP__DOC_PAD entries into its block */
+    uint32_t n_tokens, cap_tokens;
+    nlp_span_t *ents;
+    uint32_t n_ents, cap_ents;
+    float *tensor;           /* n_tokens x tensor_width, optional */
+    uint32_t tensor_width;
+};
+
+/* Makes an empty Doc holding a copy of text[0..len), in `zone` or on the
+ * heap when zone is NULL. */
+nlp_status_t nlp__doc_create(nlp_vocab_t *vocab, nlp_zone_t *zone,
+                             const char *text, size_t len, nlp_doc_t **out);
+/* Appends a token; idx/len are byte offsets into the Doc text. */
+nlp_status_t nlp__doc_push(nlp_doc_t *doc, const nlp_lexeme_t *lex,
+                           uint32_t idx, uint32_t len, uint8_t spacy);
+/* Memory that lives as long as the Doc. */
+void *nlp__doc_alloc(nlp_doc_t *doc, size_t size, size_t align);
+/* Replaces the entity spans (copied) and sets ent_iob/ent_type on tokens. */
+nlp_status_t nlp__doc_set_ents(nlp_doc_t *doc, const nlp_span_t *ents,
+                               size_t n);
+/* Adds a string to the store in the Doc's zone; returns 0 on failure. */
+nlp_hash_t nlp__doc_intern(nlp_doc_t *doc, const char *s, size_t len);
+/* NLP_OK when the Doc is alive (non-NULL, right magic, zone generation
+ * unchanged), else NLP_STALE_HANDLE / NLP_INVALID_ARG with a detail. */
+nlp_status_t nlp__doc_check(const nlp_doc_t *doc);
+
+#endif

@@ -1,0 +1,65 @@
+/* Training entry points of the trainable components.
+ *
+ * Each trainer builds gold Docs from the corpus words (nlp_doc_from_words
+ * semantics: permanent lexemes, no zone open), runs `upstream` components on
+ * them first (so a parser learns from predicted tags), trains for
+ * opts->epochs with a seeded shuffle, scores `dev` after each epoch (printing
+ * one line to opts->log when it is non-NULL), keeps the best epoch's
+ * averaged weights, and returns a ready, read-only component.
+ */
+#ifndef NLP_MODELS_TRAIN_H
+#define NLP_MODELS_TRAIN_H
+
+#include <stdio.h>
+
+#include "io/corpus.h"
+#include "pipeline/component.h"
+
+typedef struct nlp__train_opts {
+    uint32_t epochs; /* 0: the component's default */
+    uint64_t seed;
+    FILE *log;       /* progress lines, or NULL */
+    const nlp_allocator_t *alloc;
+} nlp__train_opts_t;
+
+typedef nlp_status_t (*nlp__train_fn)(nlp_vocab_t *vocab,
+                                      const nlp__corpus_t *train,
+                                      const nlp__corpus_t *dev,
+                                      const nlp__component_t *const *upstream,
+                                      size_t n_upstream,
+                                      const nlp__train_opts_t *opts,
+                                      nlp__component_t **out);
+
+/* Implemented in src/models/<name>.c. */
+nlp_status_t nlp__tagger_train(nlp_vocab_t *, const nlp__corpus_t *,
+                               const nlp__corpus_t *,
+                               const nlp__component_t *const *, size_t,
+                               const nlp__train_opts_t *, nlp__component_t **);
+nlp_status_t nlp__lemmatizer_train(nlp_vocab_t *, const nlp__corpus_t *,
+                                   const nlp__corpus_t *,
+                                   const nlp__component_t *const *, size_t,
+                                   const nlp__train_opts_t *,
+                                   nlp__component_t **);
+nlp_status_t nlp__parser_train(nlp_vocab_t *, const nlp__corpus_t *,
+                               const nlp__corpus_t *,
+                               const nlp__component_t *const *, size_t,
+                               const nlp__train_opts_t *, nlp__component_t **);
+nlp_status_t nlp__ner_train(nlp_vocab_t *, const nlp__corpus_t *,
+                            const nlp__corpus_t *,
+                            const nlp__component_t *const *, size_t,
+                            const nlp__train_opts_t *, nlp__component_t **);
+
+nlp_status_t nlp__tagger_load(nlp_vocab_t *, const nlp__model_reader_t *,
+                              const char *, nlp__component_t **);
+nlp_status_t nlp__lemmatizer_load(nlp_vocab_t *, const nlp__model_reader_t *,
+                                  const char *, nlp__component_t **);
+nlp_status_t nlp__parser_load(nlp_vocab_t *, const nlp__model_reader_t *,
+                              const char *, nlp__component_t **);
+nlp_status_t nlp__ner_load(nlp_vocab_t *, const nlp__model_reader_t *,
+                           const char *, nlp__component_t **);
+/* The rule-based sentencizer needs no training. */
+nlp_status_t nlp__sentencizer_create(nlp_vocab_t *, nlp__component_t **);
+nlp_status_t nlp__sentencizer_load(nlp_vocab_t *, const nlp__model_reader_t *,
+                                   const char *, nlp__component_t **);
+
+#endif
