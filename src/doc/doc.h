@@ -35,12 +35,20 @@ struct nlp_doc {
 };
 
 /* Makes an empty Doc holding a copy of text[0..len), in `zone` or on the
- * heap when zone is NULL. */
+ * heap when zone is NULL. With text == NULL the Doc gets a zeroed buffer of
+ * len bytes for the caller to fill. */
 nlp_status_t nlp__doc_create(nlp_vocab_t *vocab, nlp_zone_t *zone,
                              const char *text, size_t len, nlp_doc_t **out);
 /* Appends a token; idx/len are byte offsets into the Doc text. */
 nlp_status_t nlp__doc_push(nlp_doc_t *doc, const nlp_lexeme_t *lex,
                            uint32_t idx, uint32_t len, uint8_t spacy);
+/* Builds a Doc from pre-split words (spaces[i] != 0: word i is followed by
+ * one space; NULL: every word but the last is). Lexemes are made in `zone`,
+ * or permanently when zone is NULL. */
+nlp_status_t nlp__doc_from_words(nlp_vocab_t *vocab, nlp_zone_t *zone,
+                                 const char *const *words, const size_t *lens,
+                                 const uint8_t *spaces, size_t n,
+                                 nlp_doc_t **out);
 /* Memory that lives as long as the Doc. */
 void *nlp__doc_alloc(nlp_doc_t *doc, size_t size, size_t align);
 /* Replaces the entity spans (copied) and sets ent_iob/ent_type on tokens. */
@@ -48,6 +56,9 @@ nlp_status_t nlp__doc_set_ents(nlp_doc_t *doc, const nlp_span_t *ents,
                                size_t n);
 /* Adds a string to the store in the Doc's zone; returns 0 on failure. */
 nlp_hash_t nlp__doc_intern(nlp_doc_t *doc, const char *s, size_t len);
+/* End (exclusive) of the sentence that starts at token `start`: the next
+ * token with sent_start == 1, or n_tokens. */
+uint32_t nlp__doc_sent_end(const nlp_doc_t *doc, uint32_t start);
 /* NLP_OK when the Doc is alive (non-NULL, right magic, zone generation
  * unchanged), else NLP_STALE_HANDLE / NLP_INVALID_ARG with a detail. */
 nlp_status_t nlp__doc_check(const nlp_doc_t *doc);

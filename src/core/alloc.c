@@ -1,0 +1,71 @@
+/* Allocation through the caller's allocator, and the thread-local error
+ * detail message. */
+#include "alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *libc_malloc(void *ctx, size_t size) {
+    (void)ctx;
+    return malloc(size);
+}
+static void *libc_realloc(void *ctx, void *p, size_t size) {
+    (void)ctx;
+    return realloc(p, size);
+}
+static void libc_free(void *ctx, void *p) {
+    (void)ctx;
+    free(p);
+}
+
+const nlp_allocator_t nlp__default_allocator = {libc_malloc, libc_realloc,
+                                                libc_free, NULL};
+
+const nlp_allocator_t *nlp__allocator_or_default(const nlp_allocator_t *a) {
+    return a ? a : &nlp__default_allocator;
+}
+
+void *nlp__malloc(const nlp_allocator_t *a, size_t size) {
+    return a->malloc_fn(a->ctx, size ? size : 1);
+}
+
+void *nlp__calloc(const nlp_allocator_t *a, size_t count, size_t size) {
+    if (nlp__mul_overflows(count, size)) return NULL;
+    void *p = nlp__malloc(a, count * size);
+    if (p) memset(p, 0, count * size);
+    return p;
+}
+
+void *nlp__realloc_array(const nlp_allocator_t *a, void *p, size_t count,
+                         size_t size) {
+    if (nlp__mul_overflows(count, size)) return NULL;
+    size_t bytes = count * size;
+    return a->realloc_fn(a->ctx, p, bytes ? bytes : 1);
+}
+
+void nlp__free(const nlp_allocator_t *a, void *p) {
+    if (p) a->free_fn(a->ctx, p);
+}
+
+char *nlp__strndup(const nlp_allocator_t *a, const char *s, size_t len) {
+    char *copy = nlp__malloc(a, len + 1);
+    if (!copy) return NULL;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+static _Thread_local char error_detail[512];
+
+nlp_status_t nlp__fail(nlp_status_t status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(error_detail, sizeof error_detail, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+void nlp__clear_error(void) { error_detail[0] = '\0'; }
+
+const char *nlp_error_detail(void) { return error_detail; }

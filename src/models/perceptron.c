@@ -1,0 +1,499 @@
+/* The averaged perceptron: sparse training rows with lazy averaging, and
+ * the compact frozen image used at run time.
+ *
+ * Averaging follows the usual timestamp trick: each weight remembers when it
+ * last changed and the running sum of its past values, so an update touches
+ * only the weights it changes, yet the final average equals the mean of the
+ * weight over every training instance.
+ *
+ * Frozen image layout (little-endian, every part 8-byte aligned):
+ *   header (64 bytes), slots[n_slots + 1] (8 bytes each), entries[n_entries]
+ *   (4 bytes each), zero padding to a multiple of 8 bytes.
+ * A feature's slot comes from its mixed id by multiply-shift range
+ * reduction, followed by linear probing; a slot holds only a 32-bit
+ * fingerprint, because a false match needs two independent 32-bit
+ * coincidences and costs one slightly wrong score, never a crash.
+ */
+#include "perceptron.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+
+/* Training table: at most half full, so probes stay short. */
+#define TRAIN_MIN_CAP 1024u
+/* Frozen table: slots per stored feature. Misses (unseen features) are the
+ * common lookup at run time, and linear probing's miss cost grows as
+ * 1/(1-load)^2, so the load stays near 0.6. */
+#define FROZEN_SLOTS_PER_FEATURE 1.66
+#define IMAGE_MAGIC "SPCLIN01"
+#define IMAGE_HEADER_BYTES 64u
+#define QUANT_MAX 32767.0
+
+typedef struct image_header {
+    char magic[8];
+    uint32_t n_classes;
+    uint32_t n_slots;
+    uint32_t n_features;
+    uint32_t n_entries;
+    float scale;
+    uint32_t reserved[9];
+} image_header_t;
+
+_Static_assert(sizeof(image_header_t) == IMAGE_HEADER_BYTES,
+               "the image header is 64 bytes");
+_Static_assert(sizeof(nlp__linear_slot_t) == 8, "slots are 8 bytes");
+_Static_assert(sizeof(nlp__linear_entry_t) == 4, "entries are 4 bytes");
+
+/* One class weight of a training row. */
+typedef struct train_entry {
+    uint32_t cls;
+    uint32_t stamp; /* clock value when w last changed */
+    float w;
+    double total;   /* sum of w over instances before `stamp` */
+} train_entry_t;
+
+typedef struct train_row {
+    train_entry_t *entries;
+    uint32_t n, cap;
+    uint64_t feature;
+} train_row_t;
+
+struct nlp__perceptron {
+    const nlp_allocator_t *alloc;
+    uint32_t n_classes;
+    uint32_t clock;      /* training instances seen */
+    uint64_t *keys;      /* slot -> feature id, 0 = empty */
+    uint32_t *slot_rows; /* slot -> row index */
+    size_t mask;
+    train_row_t *rows;
+    size_t n_rows, cap_rows;
+};
+
+/* A 64-bit finaliser (xor-shift-multiply) so that feature ids built by any
+ * means spread evenly over slots. Deterministic on every platform. */
+static inline uint64_t mix64(uint64_t x) {
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ull;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ull;
+    x ^= x >> 32;
+    return x;
+}
+
+static inline uint32_t frozen_home(uint64_t mixed, uint32_t n_slots) {
+    return (uint32_t)(((mixed & 0xffffffffull) * n_slots) >> 32);
+}
+
+static inline uint32_t frozen_fingerprint(uint64_t mixed) {
+    uint32_t fp = (uint32_t)(mixed >> 32);
+    return fp ? fp : 1;
+}
+
+nlp_status_t nlp__perceptron_create(const nlp_allocator_t *alloc,
+                                    uint32_t n_classes,
+                                    nlp__perceptron_t **out) {
+    *out = NULL;
+    if (n_classes == 0 || n_classes > NLP__PERCEPTRON_MAX_CLASSES)
+        return nlp__fail(NLP_INVALID_ARG, "perceptron: %u classes (1..%u)",
+                         n_classes, NLP__PERCEPTRON_MAX_CLASSES);
+    alloc = nlp__allocator_or_default(alloc);
+    nlp__perceptron_t *p = nlp__calloc(alloc, 1, sizeof *p);
+    if (!p) return NLP_NOMEM;
+    p->alloc = alloc;
+    p->n_classes = n_classes;
+    p->keys = nlp__calloc(alloc, TRAIN_MIN_CAP, sizeof *p->keys);
+    p->slot_rows = nlp__calloc(alloc, TRAIN_MIN_CAP, sizeof *p->slot_rows);
+    if (!p->keys || !p->slot_rows) {
+        nlp__perceptron_free(p);
+        return NLP_NOMEM;
+    }
+    p->mask = TRAIN_MIN_CAP - 1;
+    *out = p;
+    return NLP_OK;
+}
+
+void nlp__perceptron_free(nlp__perceptron_t *p) {
+    if (!p) return;
+    for (size_t i = 0; i < p->n_rows; i++)
+        nlp__free(p->alloc, p->rows[i].entries);
+    nlp__free(p->alloc, p->rows);
+    nlp__free(p->alloc, p->keys);
+    nlp__free(p->alloc, p->slot_rows);
+    nlp__free(p->alloc, p);
+}
+
+uint32_t nlp__perceptron_n_classes(const nlp__perceptron_t *p) {
+    return p->n_classes;
+}
+
+size_t nlp__perceptron_n_features(const nlp__perceptron_t *p) {
+    return p->n_rows;
+}
+
+/* The row of `feature`, or NULL when it was never updated. */
+static const train_row_t *find_row(const nlp__perceptron_t *p,
+                                   uint64_t feature) {
+    size_t i = (size_t)mix64(feature) & p->mask;
+    for (;;) {
+        uint64_t k = p->keys[i];
+        if (k == feature) return &p->rows[p->slot_rows[i]];
+        if (k == 0) return NULL;
+        i = (i + 1) & p->mask;
+    }
+}
+
+static nlp_status_t grow_table(nlp__perceptron_t *p) {
+    size_t cap = (p->mask + 1) * 2;
+    uint64_t *keys = nlp__calloc(p->alloc, cap, sizeof *keys);
+    uint32_t *slot_rows = nlp__calloc(p->alloc, cap, sizeof *slot_rows);
+    if (!keys || !slot_rows) {
+        nlp__free(p->alloc, keys);
+        nlp__free(p->alloc, slot_rows);
+        return NLP_NOMEM;
+    }
+    for (size_t r = 0; r < p->n_rows; r++) {
+        uint64_t f = p->rows[r].feature;
+        size_t i = (size_t)mix64(f) & (cap - 1);
+        while (keys[i]) i = (i + 1) & (cap - 1);
+        keys[i] = f;
+        slot_rows[i] = (uint32_t)r;
+    }
+    nlp__free(p->alloc, p->keys);
+    nlp__free(p->alloc, p->slot_rows);
+    p->keys = keys;
+    p->slot_rows = slot_rows;
+    p->mask = cap - 1;
+    return NLP_OK;
+}
+
+/* The row of `feature`, created empty when missing; NULL when out of
+ * memory. */
+static train_row_t *find_or_add_row(nlp__perceptron_t *p, uint64_t feature) {
+    size_t i = (size_t)mix64(feature) & p->mask;
+    for (;;) {
+        uint64_t k = p->keys[i];
+        if (k == feature) return &p->rows[p->slot_rows[i]];
+        if (k == 0) break;
+        i = (i + 1) & p->mask;
+    }
+    if ((p->n_rows + 1) * 2 > p->mask + 1 || p->n_rows >= UINT32_MAX) {
+        if (p->n_rows >= UINT32_MAX || grow_table(p)) return NULL;
+        i = (size_t)mix64(feature) & p->mask;
+        while (p->keys[i]) i = (i + 1) & p->mask;
+    }
+    if (p->n_rows == p->cap_rows) {
+        size_t cap = p->cap_rows ? p->cap_rows * 2 : 1024;
+        train_row_t *rows =
+            nlp__realloc_array(p->alloc, p->rows, cap, sizeof *rows);
+        if (!rows) return NULL;
+        p->rows = rows;
+        p->cap_rows = cap;
+    }
+    train_row_t *row = &p->rows[p->n_rows];
+    memset(row, 0, sizeof *row);
+    row->feature = feature;
+    p->keys[i] = feature;
+    p->slot_rows[i] = (uint32_t)p->n_rows++;
+    return row;
+}
+
+void nlp__perceptron_scores(const nlp__perceptron_t *p, const uint64_t *feats,
+                            size_t n_feats, float *scores) {
+    memset(scores, 0, p->n_classes * sizeof *scores);
+    for (size_t f = 0; f < n_feats; f++) {
+        if (!feats[f]) continue;
+        const train_row_t *row = find_row(p, feats[f]);
+        if (!row) continue;
+        for (uint32_t e = 0; e < row->n; e++)
+            scores[row->entries[e].cls] += row->entries[e].w;
+    }
+}
+
+/* Adds `delta` to the weight of `cls` in `row`, first settling the
+ * weight's contribution to the running total up to now. */
+static nlp_status_t bump(const nlp__perceptron_t *p, train_row_t *row,
+                         uint32_t cls, float delta) {
+    train_entry_t *e = NULL;
+    for (uint32_t i = 0; i < row->n; i++) {
+        if (row->entries[i].cls == cls) {
+            e = &row->entries[i];
+            break;
+        }
+    }
+    if (!e) {
+        if (row->n == row->cap) {
+            uint32_t cap = row->cap ? row->cap * 2 : 2;
+            train_entry_t *entries =
+                nlp__realloc_array(p->alloc, row->entries, cap, sizeof *entries);
+            if (!entries) return NLP_NOMEM;
+            row->entries = entries;
+            row->cap = cap;
+        }
+        e = &row->entries[row->n++];
+        e->cls = cls;
+        e->w = 0.0f;
+        e->total = 0.0;
+        e->stamp = p->clock;
+    }
+    e->total += (double)(p->clock - e->stamp) * e->w;
+    e->stamp = p->clock;
+    e->w += delta;
+    return NLP_OK;
+}
+
+nlp_status_t nlp__perceptron_update(nlp__perceptron_t *p, const uint64_t *feats,
+                                    size_t n_feats, uint32_t truth,
+                                    uint32_t guess, float step) {
+    if (truth == guess) return NLP_OK;
+    if (truth >= p->n_classes || guess >= p->n_classes)
+        return nlp__fail(NLP_INVALID_ARG, "perceptron: class %u or %u >= %u",
+                         truth, guess, p->n_classes);
+    for (size_t f = 0; f < n_feats; f++) {
+        if (!feats[f]) continue;
+        train_row_t *row = find_or_add_row(p, feats[f]);
+        if (!row || bump(p, row, truth, step) || bump(p, row, guess, -step))
+            return nlp__fail(NLP_NOMEM, "perceptron: out of memory in update");
+    }
+    return NLP_OK;
+}
+
+void nlp__perceptron_tick(nlp__perceptron_t *p) {
+    if (p->clock < UINT32_MAX) p->clock++;
+}
+
+/* The averaged value of a weight: its mean over every instance so far, or
+ * the current weight when no instance was ever counted. */
+static double averaged(const nlp__perceptron_t *p, const train_entry_t *e) {
+    if (p->clock == 0) return e->w;
+    double total = e->total + (double)(p->clock - e->stamp) * e->w;
+    return total / p->clock;
+}
+
+static int keep_weight(double avg, double min_weight) {
+    return avg != 0.0 && fabs(avg) >= min_weight;
+}
+
+static int cmp_entry_cls(const void *a, const void *b) {
+    const nlp__linear_entry_t *x = a, *y = b;
+    return (x->cls > y->cls) - (x->cls < y->cls);
+}
+
+nlp_status_t nlp__perceptron_freeze(const nlp__perceptron_t *p, void **image,
+                                    size_t *len) {
+    return nlp__perceptron_freeze_opts(p, NULL, image, len);
+}
+
+nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
+                                         const nlp__freeze_opts_t *opts,
+                                         void **image, size_t *len) {
+    *image = NULL;
+    *len = 0;
+    double min_weight = opts ? opts->min_weight : 0.0;
+
+    /* Pass 1: which features survive, and the largest weight (the scale). */
+    double max_abs = 0.0;
+    for (size_t r = 0; r < p->n_rows; r++) {
+        const train_row_t *row = &p->rows[r];
+        for (uint32_t e = 0; e < row->n; e++) {
+            double avg = averaged(p, &row->entries[e]);
+            if (keep_weight(avg, min_weight) && fabs(avg) > max_abs)
+                max_abs = fabs(avg);
+        }
+    }
+    double scale = max_abs > 0.0 ? max_abs / QUANT_MAX : 1.0;
+
+    /* A row survives when at least one weight is non-zero after
+     * quantisation. */
+    size_t n_features = 0, n_entries = 0;
+    uint8_t *kept_row = nlp__calloc(p->alloc, p->n_rows ? p->n_rows : 1, 1);
+    if (!kept_row) return NLP_NOMEM;
+    for (size_t r = 0; r < p->n_rows; r++) {
+        const train_row_t *row = &p->rows[r];
+        size_t n = 0;
+        for (uint32_t e = 0; e < row->n; e++) {
+            double avg = averaged(p, &row->entries[e]);
+            if (keep_weight(avg, min_weight) && lrint(avg / scale) != 0) n++;
+        }
+        if (n) {
+            kept_row[r] = 1;
+            n_features++;
+            n_entries += n;
+        }
+    }
+    double want_slots = (double)n_features * FROZEN_SLOTS_PER_FEATURE + 8.0;
+    if (want_slots > (double)(UINT32_MAX - 1) || n_entries > UINT32_MAX) {
+        nlp__free(p->alloc, kept_row);
+        return nlp__fail(NLP_LIMIT, "perceptron: %zu features is too many",
+                         n_features);
+    }
+    uint32_t n_slots = (uint32_t)want_slots;
+
+    size_t slots_bytes = ((size_t)n_slots + 1) * sizeof(nlp__linear_slot_t);
+    size_t entries_bytes = n_entries * sizeof(nlp__linear_entry_t);
+    size_t total = IMAGE_HEADER_BYTES + slots_bytes + entries_bytes;
+    total = (total + 7) & ~(size_t)7;
+    uint8_t *buf = nlp__calloc(p->alloc, total, 1);
+    uint32_t *slot_row = nlp__malloc(p->alloc, (size_t)n_slots * sizeof *slot_row);
+    if (!buf || !slot_row) {
+        nlp__free(p->alloc, buf);
+        nlp__free(p->alloc, slot_row);
+        nlp__free(p->alloc, kept_row);
+        return NLP_NOMEM;
+    }
+
+    /* Pass 2: place features in slots. A feature whose fingerprint already
+     * sits on its probe path would be shadowed by it at lookup, so it is
+     * dropped (about one in four billion). */
+    nlp__linear_slot_t *slots = (nlp__linear_slot_t *)(buf + IMAGE_HEADER_BYTES);
+    for (uint32_t s = 0; s < n_slots; s++) slot_row[s] = UINT32_MAX;
+    size_t placed = 0;
+    for (size_t r = 0; r < p->n_rows; r++) {
+        if (!kept_row[r]) continue;
+        uint64_t mixed = mix64(p->rows[r].feature);
+        uint32_t fp = frozen_fingerprint(mixed);
+        uint32_t s = frozen_home(mixed, n_slots);
+        while (slots[s].fingerprint && slots[s].fingerprint != fp)
+            if (++s == n_slots) s = 0;
+        if (slots[s].fingerprint) continue;
+        slots[s].fingerprint = fp;
+        slot_row[s] = (uint32_t)r;
+        placed++;
+    }
+
+    /* Pass 3: entries in slot order, classes ascending within a row. */
+    nlp__linear_entry_t *entries =
+        (nlp__linear_entry_t *)(buf + IMAGE_HEADER_BYTES + slots_bytes);
+    uint32_t next = 0;
+    for (uint32_t s = 0; s < n_slots; s++) {
+        slots[s].start = next;
+        if (slot_row[s] == UINT32_MAX) continue;
+        const train_row_t *row = &p->rows[slot_row[s]];
+        uint32_t first = next;
+        for (uint32_t e = 0; e < row->n; e++) {
+            double avg = averaged(p, &row->entries[e]);
+            if (!keep_weight(avg, min_weight)) continue;
+            long q = lrint(avg / scale);
+            if (q == 0) continue;
+            if (q > (long)QUANT_MAX) q = (long)QUANT_MAX;
+            if (q < -(long)QUANT_MAX) q = -(long)QUANT_MAX;
+            entries[next].cls = (uint16_t)row->entries[e].cls;
+            entries[next].w = (int16_t)q;
+            next++;
+        }
+        qsort(entries + first, next - first, sizeof *entries, cmp_entry_cls);
+    }
+    slots[n_slots].fingerprint = 0;
+    slots[n_slots].start = next;
+
+    image_header_t h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, IMAGE_MAGIC, sizeof h.magic);
+    h.n_classes = p->n_classes;
+    h.n_slots = n_slots;
+    h.n_features = (uint32_t)placed;
+    h.n_entries = next;
+    h.scale = (float)scale;
+    memcpy(buf, &h, sizeof h);
+    /* Dropped fingerprint twins leave unused space at the end; the length
+     * reported is the exact length of what was written. */
+    total = IMAGE_HEADER_BYTES + slots_bytes + (size_t)next * sizeof *entries;
+    total = (total + 7) & ~(size_t)7;
+
+    nlp__free(p->alloc, slot_row);
+    nlp__free(p->alloc, kept_row);
+    *image = buf;
+    *len = total;
+    return NLP_OK;
+}
+
+nlp_status_t nlp__linear_open(const void *image, size_t len,
+                              nlp__linear_t *out) {
+    memset(out, 0, sizeof *out);
+    if (!image || ((uintptr_t)image & 7) != 0)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: image not 8-byte aligned");
+    if (len < IMAGE_HEADER_BYTES)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %zu bytes is too short", len);
+    image_header_t h;
+    memcpy(&h, image, sizeof h);
+    if (memcmp(h.magic, IMAGE_MAGIC, sizeof h.magic) != 0)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad magic");
+    if (h.n_classes == 0 || h.n_classes > NLP__PERCEPTRON_MAX_CLASSES)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %u classes", h.n_classes);
+    if (h.n_slots == 0 || h.n_features >= h.n_slots)
+        return nlp__fail(NLP_MODEL_CORRUPT,
+                         "linear model: %u features in %u slots (needs a free slot)",
+                         h.n_features, h.n_slots);
+    if (!isfinite(h.scale) || h.scale <= 0.0f)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad scale");
+    size_t expect = IMAGE_HEADER_BYTES +
+                    ((size_t)h.n_slots + 1) * sizeof(nlp__linear_slot_t) +
+                    (size_t)h.n_entries * sizeof(nlp__linear_entry_t);
+    expect = (expect + 7) & ~(size_t)7;
+    if (len != expect)
+        return nlp__fail(NLP_MODEL_CORRUPT,
+                         "linear model: %zu bytes, header says %zu", len, expect);
+
+    const nlp__linear_slot_t *slots =
+        (const nlp__linear_slot_t *)((const uint8_t *)image + IMAGE_HEADER_BYTES);
+    const nlp__linear_entry_t *entries =
+        (const nlp__linear_entry_t *)(slots + h.n_slots + 1);
+    /* Entry ranges must tile [0, n_entries) in slot order, empty slots own
+     * nothing, and the occupied count must match: that makes every probe
+     * loop terminate and every read stay inside the image. */
+    uint32_t occupied = 0;
+    if (slots[0].start != 0 || slots[h.n_slots].start != h.n_entries ||
+        slots[h.n_slots].fingerprint != 0)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot bounds");
+    for (uint32_t s = 0; s < h.n_slots; s++) {
+        uint32_t a = slots[s].start, b = slots[s + 1].start;
+        if (b < a || (slots[s].fingerprint == 0 && b != a))
+            return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot %u", s);
+        occupied += slots[s].fingerprint != 0;
+    }
+    if (occupied != h.n_features)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %u features, header says %u",
+                         occupied, h.n_features);
+    for (uint32_t e = 0; e < h.n_entries; e++)
+        if (entries[e].cls >= h.n_classes)
+            return nlp__fail(NLP_MODEL_CORRUPT, "linear model: class %u out of range",
+                             entries[e].cls);
+
+    out->n_classes = h.n_classes;
+    out->n_slots = h.n_slots;
+    out->n_features = h.n_features;
+    out->n_entries = h.n_entries;
+    out->scale = h.scale;
+    out->slots = slots;
+    out->entries = entries;
+    return NLP_OK;
+}
+
+void nlp__linear_scores(const nlp__linear_t *m, const uint64_t *feats,
+                        size_t n_feats, float *scores) {
+    const nlp__linear_slot_t *slots = m->slots;
+    const nlp__linear_entry_t *entries = m->entries;
+    const uint32_t n_slots = m->n_slots;
+    memset(scores, 0, m->n_classes * sizeof *scores);
+    for (size_t f = 0; f < n_feats; f++) {
+        if (!feats[f]) continue;
+        uint64_t mixed = mix64(feats[f]);
+        uint32_t fp = frozen_fingerprint(mixed);
+        uint32_t s = frozen_home(mixed, n_slots);
+        for (;;) {
+            uint32_t have = slots[s].fingerprint;
+            if (have == fp) {
+                uint32_t end = slots[s + 1].start;
+                for (uint32_t e = slots[s].start; e < end; e++)
+                    scores[entries[e].cls] += (float)entries[e].w;
+                break;
+            }
+            if (have == 0) break;
+            if (++s == n_slots) s = 0;
+        }
+    }
+    const float scale = m->scale;
+    for (uint32_t c = 0; c < m->n_classes; c++) scores[c] *= scale;
+}

@@ -1,0 +1,291 @@
+/* The Language object: vocabulary + tokenizer + ordered components, created
+ * blank or loaded from a model file. */
+#include "nlp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "doc/doc.h"
+#include "registry.h"
+
+#define SCRATCH_CHUNK (64u << 10)
+
+nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
+                              nlp_t **out) {
+    if (!out) return NLP_INVALID_ARG;
+    *out = NULL;
+    if (!lang) lang = "en";
+    const nlp__lex_lang_t *lex_lang = nlp__lex_lang_for(lang);
+    if (!lex_lang)
+        return nlp__fail(NLP_UNSUPPORTED, "no language data for \"%s\"", lang);
+    alloc = nlp__allocator_or_default(alloc);
+    nlp_t *nlp = nlp__calloc(alloc, 1, sizeof *nlp);
+    if (!nlp) return NLP_NOMEM;
+    nlp->alloc = alloc;
+    nlp__chunk_cache_init(&nlp->scratch_cache, alloc, SCRATCH_CHUNK, 4);
+    nlp__arena_init(&nlp->scratch, &nlp->scratch_cache);
+    nlp_status_t st;
+    if ((st = nlp__vocab_create(alloc, lex_lang, &nlp->vocab)) ||
+        (st = nlp__tokenizer_create(nlp->vocab, lang, &nlp->tokenizer)) ||
+        (st = nlp__set_meta(nlp, "lang", lang))) {
+        nlp_free(nlp);
+        return st;
+    }
+    *out = nlp;
+    return NLP_OK;
+}
+
+void nlp_free(nlp_t *nlp) {
+    if (!nlp) return;
+    for (size_t i = 0; i < nlp->n_components; i++)
+        nlp->components[i]->ops->free(nlp->components[i]);
+    nlp__tokenizer_free(nlp->tokenizer);
+    nlp__vocab_free(nlp->vocab);
+    nlp__model_reader_close(nlp->model);
+    for (size_t i = 0; i < nlp->n_meta; i++) {
+        nlp__free(nlp->alloc, nlp->meta_keys[i]);
+        nlp__free(nlp->alloc, nlp->meta_values[i]);
+    }
+    nlp__arena_destroy(&nlp->scratch);
+    nlp__chunk_cache_destroy(&nlp->scratch_cache);
+    nlp__free(nlp->alloc, nlp);
+}
+
+nlp_status_t nlp__add_component(nlp_t *nlp, nlp__component_t *c) {
+    if (nlp->n_components == NLP__MAX_COMPONENTS) {
+        c->ops->free(c);
+        return nlp__fail(NLP_LIMIT, "more than %d components",
+                         NLP__MAX_COMPONENTS);
+    }
+    nlp->components[nlp->n_components++] = c;
+    return NLP_OK;
+}
+
+nlp_status_t nlp__set_meta(nlp_t *nlp, const char *key, const char *value) {
+    char *v = nlp__strndup(nlp->alloc, value, strlen(value));
+    if (!v) return NLP_NOMEM;
+    for (size_t i = 0; i < nlp->n_meta; i++) {
+        if (strcmp(nlp->meta_keys[i], key) == 0) {
+            nlp__free(nlp->alloc, nlp->meta_values[i]);
+            nlp->meta_values[i] = v;
+            return NLP_OK;
+        }
+    }
+    char *k = nlp__strndup(nlp->alloc, key, strlen(key));
+    if (!k || nlp->n_meta == NLP__MAX_META) {
+        nlp__free(nlp->alloc, k);
+        nlp__free(nlp->alloc, v);
+        return k ? nlp__fail(NLP_LIMIT, "too many metadata keys") : NLP_NOMEM;
+    }
+    nlp->meta_keys[nlp->n_meta] = k;
+    nlp->meta_values[nlp->n_meta++] = v;
+    return NLP_OK;
+}
+
+const char *nlp_meta(const nlp_t *nlp, const char *key) {
+    if (!nlp || !key) return NULL;
+    for (size_t i = 0; i < nlp->n_meta; i++)
+        if (strcmp(nlp->meta_keys[i], key) == 0) return nlp->meta_values[i];
+    return NULL;
+}
+
+/* The "meta" section: lines of "key=value". */
+static nlp_status_t parse_meta(nlp_t *nlp, const char *data, size_t len) {
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = nl ? nl : end;
+        const char *eq = memchr(p, '=', (size_t)(line_end - p));
+        if (!eq || eq == p || line_end - p > 4000)
+            return nlp__fail(NLP_MODEL_CORRUPT, "bad metadata line");
+        char key[256], value[4000];
+        size_t kl = (size_t)(eq - p), vl = (size_t)(line_end - eq - 1);
+        if (kl >= sizeof key) return nlp__fail(NLP_MODEL_CORRUPT, "bad metadata key");
+        memcpy(key, p, kl);
+        key[kl] = '\0';
+        memcpy(value, eq + 1, vl);
+        value[vl] = '\0';
+        nlp_status_t st = nlp__set_meta(nlp, key, value);
+        if (st) return st;
+        p = line_end + (nl ? 1 : 0);
+    }
+    return NLP_OK;
+}
+
+static nlp_status_t load_components(nlp_t *nlp, const char *list) {
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        const nlp__component_kind_t *kind = nlp__find_component_kind(p, len);
+        if (!kind)
+            return nlp__fail(NLP_MODEL_CORRUPT, "unknown component \"%.*s\"",
+                             (int)len, p);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%s.", kind->name);
+        nlp__component_t *c;
+        nlp_status_t st = kind->load(nlp->vocab, nlp->model, prefix, &c);
+        if (st) return st;
+        if ((st = nlp__add_component(nlp, c))) return st;
+        p += len + (comma ? 1 : 0);
+    }
+    return NLP_OK;
+}
+
+nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
+                      nlp_t **out) {
+    if (!path || !out) return NLP_INVALID_ARG;
+    *out = NULL;
+    nlp__model_reader_t *model;
+    nlp_status_t st = nlp__model_reader_open(path, alloc, &model);
+    if (st) return st;
+    const void *meta;
+    size_t meta_len;
+    if (nlp__model_reader_section(model, "meta", &meta, &meta_len)) {
+        nlp__model_reader_close(model);
+        return nlp__fail(NLP_MODEL_CORRUPT, "%s: no \"meta\" section", path);
+    }
+    /* The language comes first: the vocabulary depends on it. */
+    nlp_t *probe;
+    if ((st = nlp_create_blank("en", alloc, &probe))) {
+        nlp__model_reader_close(model);
+        return st;
+    }
+    probe->model = model;
+    if ((st = parse_meta(probe, meta, meta_len))) goto fail;
+    const char *pipeline = nlp_meta(probe, "pipeline");
+    if (pipeline && (st = load_components(probe, pipeline))) goto fail;
+    *out = probe;
+    return NLP_OK;
+fail:
+    nlp_free(probe);
+    return st;
+}
+
+const char *nlp_default_model_path(void) {
+    const char *env = getenv("SPACYC_MODEL");
+    if (env && *env) return env;
+    FILE *f = fopen(NLP_DEFAULT_MODEL_INSTALLED, "rb");
+    if (f) {
+        fclose(f);
+        return NLP_DEFAULT_MODEL_INSTALLED;
+    }
+    return NLP_DEFAULT_MODEL_SOURCE;
+}
+
+nlp_status_t nlp_load_default(const nlp_allocator_t *alloc, nlp_t **out) {
+    return nlp_load(nlp_default_model_path(), alloc, out);
+}
+
+nlp_vocab_t *nlp_get_vocab(nlp_t *nlp) { return nlp ? nlp->vocab : NULL; }
+
+nlp_status_t nlp_memory_zone_begin(nlp_t *nlp, nlp_zone_t **out) {
+    if (!nlp || !out) return NLP_INVALID_ARG;
+    return nlp__zone_begin(nlp->vocab, out);
+}
+
+nlp_status_t nlp_memory_zone_end(nlp_zone_t *zone) { return nlp__zone_end(zone); }
+
+nlp_status_t nlp_tokenize(nlp_t *nlp, nlp_zone_t *zone, const char *text,
+                          size_t len, nlp_doc_t **out) {
+    if (!nlp || !out || (!text && len)) return NLP_INVALID_ARG;
+    *out = NULL;
+    nlp_doc_t *doc;
+    nlp_status_t st = nlp__doc_create(nlp->vocab, zone, text, len, &doc);
+    if (st) return st;
+    if ((st = nlp__tokenizer_run(nlp->tokenizer, doc))) {
+        nlp_doc_free(doc);
+        return st;
+    }
+    *out = doc;
+    return NLP_OK;
+}
+
+nlp_status_t nlp__run_components(nlp_t *nlp, nlp_doc_t *doc, size_t first) {
+    nlp__arena_t *scratch = doc->zone ? &doc->zone->scratch : &nlp->scratch;
+    nlp_status_t st = NLP_OK;
+    for (size_t i = first; i < nlp->n_components && !st; i++) {
+        const nlp__component_t *c = nlp->components[i];
+        st = c->ops->process(c, doc, scratch);
+        nlp__arena_reset(scratch);
+    }
+    return st;
+}
+
+nlp_status_t nlp_process(nlp_t *nlp, nlp_doc_t *doc) {
+    if (!nlp) return NLP_INVALID_ARG;
+    nlp_status_t st = nlp__doc_check(doc);
+    if (st) return st;
+    return nlp__run_components(nlp, doc, 0);
+}
+
+nlp_status_t nlp_parse(nlp_t *nlp, nlp_zone_t *zone, const char *text,
+                       size_t len, nlp_doc_t **out) {
+    nlp_status_t st = nlp_tokenize(nlp, zone, text, len, out);
+    if (st) return st;
+    if ((st = nlp__run_components(nlp, *out, 0))) {
+        nlp_doc_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+nlp_status_t nlp_doc_from_words(nlp_t *nlp, nlp_zone_t *zone,
+                                const char *const *words, const size_t *lens,
+                                const uint8_t *spaces, size_t n,
+                                nlp_doc_t **out) {
+    if (!nlp || !out) return NLP_INVALID_ARG;
+    return nlp__doc_from_words(nlp->vocab, zone, words, lens, spaces, n, out);
+}
+
+size_t nlp_n_components(const nlp_t *nlp) { return nlp ? nlp->n_components : 0; }
+
+const char *nlp_component_name(const nlp_t *nlp, size_t i) {
+    if (!nlp || i >= nlp->n_components) return NULL;
+    return nlp->components[i]->ops->name;
+}
+
+nlp_status_t nlp_component_labels(const nlp_t *nlp, size_t i,
+                                  const char **labels, size_t cap, size_t *n) {
+    if (!nlp || i >= nlp->n_components || !n) return NLP_INVALID_ARG;
+    const nlp__component_t *c = nlp->components[i];
+    if (!c->ops->labels) {
+        *n = 0;
+        return NLP_OK;
+    }
+    return c->ops->labels(c, labels, cap, n);
+}
+
+nlp_status_t nlp__save(const nlp_t *nlp, const char *path) {
+    nlp__model_writer_t *w;
+    nlp_status_t st = nlp__model_writer_create(nlp->alloc, &w);
+    if (st) return st;
+    /* Metadata, with the component list derived from the pipeline. */
+    char meta[8192];
+    size_t len = 0;
+    for (size_t i = 0; i < nlp->n_meta && len < sizeof meta; i++)
+        if (strcmp(nlp->meta_keys[i], "pipeline") != 0)
+            len += (size_t)snprintf(meta + len, sizeof meta - len, "%s=%s\n",
+                                    nlp->meta_keys[i], nlp->meta_values[i]);
+    if (len < sizeof meta) len += (size_t)snprintf(meta + len, sizeof meta - len, "pipeline=");
+    for (size_t i = 0; i < nlp->n_components && len < sizeof meta; i++)
+        len += (size_t)snprintf(meta + len, sizeof meta - len, "%s%s", i ? "," : "",
+                                nlp->components[i]->ops->name);
+    if (len >= sizeof meta) {
+        st = nlp__fail(NLP_LIMIT, "metadata too long");
+        goto out;
+    }
+    if ((st = nlp__model_writer_add(w, "meta", meta, len))) goto out;
+    for (size_t i = 0; i < nlp->n_components && !st; i++) {
+        const nlp__component_t *c = nlp->components[i];
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%s.", c->ops->name);
+        st = c->ops->save(c, w, prefix);
+    }
+    if (!st) st = nlp__model_writer_save(w, path);
+out:
+    nlp__model_writer_free(w);
+    return st;
+}

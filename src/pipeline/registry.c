@@ -1,0 +1,18 @@
+#include "registry.h"
+
+#include <string.h>
+
+#include "models/train.h"
+
+static const nlp__component_kind_t component_kinds[] = {
+    {NULL, NULL},
+};
+
+const nlp__component_kind_t *nlp__find_component_kind(const char *name,
+                                                      size_t len) {
+    for (size_t i = 0; component_kinds[i].name; i++)
+        if (strlen(component_kinds[i].name) == len &&
+            memcmp(component_kinds[i].name, name, len) == 0)
+            return &component_kinds[i];
+    return NULL;
+}

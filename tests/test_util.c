@@ -1,0 +1,83 @@
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void *counting_malloc(void *ctx, size_t size) {
+    test_alloc_t *a = ctx;
+    long n = __atomic_add_fetch(&a->total, 1, __ATOMIC_RELAXED);
+    if (a->fail_at && n == a->fail_at) return NULL;
+    void *p = malloc(size);
+    if (p) __atomic_add_fetch(&a->live, 1, __ATOMIC_RELAXED);
+    return p;
+}
+
+static void *counting_realloc(void *ctx, void *ptr, size_t size) {
+    test_alloc_t *a = ctx;
+    long n = __atomic_add_fetch(&a->total, 1, __ATOMIC_RELAXED);
+    if (a->fail_at && n == a->fail_at) return NULL;
+    void *p = realloc(ptr, size);
+    if (p && !ptr) __atomic_add_fetch(&a->live, 1, __ATOMIC_RELAXED);
+    return p;
+}
+
+static void counting_free(void *ctx, void *ptr) {
+    test_alloc_t *a = ctx;
+    if (ptr) __atomic_sub_fetch(&a->live, 1, __ATOMIC_RELAXED);
+    free(ptr);
+}
+
+void test_alloc_init(test_alloc_t *a) {
+    memset(a, 0, sizeof *a);
+    a->iface.malloc_fn = counting_malloc;
+    a->iface.realloc_fn = counting_realloc;
+    a->iface.free_fn = counting_free;
+    a->iface.ctx = a;
+}
+
+const char *test_ewt_path(const char *name) {
+    static char path[4096];
+    const char *dir = getenv("EWT_DIR");
+    if (!dir) return NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, R_OK) == 0 ? path : NULL;
+}
+
+const char *test_write_temp(const char *text, size_t len) {
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/spacyc-test-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0) return NULL;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t k = write(fd, text + done, len - done);
+        if (k <= 0) break;
+        done += (size_t)k;
+    }
+    close(fd);
+    return path;
+}
+
+int test_buf_write(void *ctx, const char *data, size_t len) {
+    test_buf_t *b = ctx;
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + len + 1) cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) return 1;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+void test_buf_free(test_buf_t *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}

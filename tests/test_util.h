@@ -1,0 +1,33 @@
+/* Shared test helpers: a counting allocator that catches leaks and can fail
+ * the Nth allocation, and small file helpers. Include after cmocka.h. */
+#ifndef NLP_TEST_UTIL_H
+#define NLP_TEST_UTIL_H
+
+#include <stddef.h>
+
+#include "spacyc.h"
+
+typedef struct test_alloc {
+    nlp_allocator_t iface;
+    long live;        /* allocations not yet freed */
+    long total;       /* allocations made */
+    long fail_at;     /* fail allocation number fail_at (1-based); 0: never */
+} test_alloc_t;
+
+/* A fresh counting allocator (no failures). */
+void test_alloc_init(test_alloc_t *a);
+/* The EWT file `name` (e.g. "dev.conllu") under $EWT_DIR, or NULL when the
+ * data is absent (the caller then skips). Static storage. */
+const char *test_ewt_path(const char *name);
+/* Writes `text` to a new temporary file and returns its path (static
+ * storage, overwritten by the next call). */
+const char *test_write_temp(const char *text, size_t len);
+/* An nlp_write_fn that appends to a growing NUL-terminated string. */
+typedef struct test_buf {
+    char *data;
+    size_t len, cap;
+} test_buf_t;
+int test_buf_write(void *ctx, const char *data, size_t len);
+void test_buf_free(test_buf_t *b);
+
+#endif
