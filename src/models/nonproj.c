@@ -92,6 +92,15 @@ nlp_status_t nlp__nonproj_projectivize(int32_t *heads, const char **labels,
     for (int32_t d; (d = smallest_liftable_arc(heads, n)) >= 0;)
         heads[d] = heads[heads[d]];
 
+    /* Decorations name the head's label as it was before this call, even
+     * when that head is itself lifted and decorated below. */
+    const char **orig_labels = NULL;
+    if (labels) {
+        orig_labels = NLP__ARENA_NEW(arena, const char *, n);
+        if (!orig_labels)
+            return nlp__fail(NLP_NOMEM, "projectivizing %zu words", n);
+        memcpy(orig_labels, labels, n * sizeof *labels);
+    }
     size_t lifted = 0;
     const char *delim = NLP__NONPROJ_DELIM;
     size_t delim_len = strlen(delim);
@@ -101,8 +110,8 @@ nlp_status_t nlp__nonproj_projectivize(int32_t *heads, const char **labels,
         lifted++;
         if (!labels)
             continue;
-        const char *own = labels[i] ? labels[i] : "";
-        const char *up = labels[orig[i]] ? labels[orig[i]] : "";
+        const char *own = orig_labels[i] ? orig_labels[i] : "";
+        const char *up = orig_labels[orig[i]] ? orig_labels[orig[i]] : "";
         size_t own_len = strlen(own), up_len = strlen(up);
         char *deco = nlp__arena_alloc(arena, own_len + delim_len + up_len + 1, 1);
         if (!deco)

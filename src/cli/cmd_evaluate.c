@@ -1,0 +1,64 @@
+/* spacyc evaluate: scores a pipeline on CoNLL-U or IOB2 gold data. */
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "eval/evaluate.h"
+
+static int usage(void) {
+    fprintf(stderr,
+        "usage: spacyc evaluate --data FILE.conllu|FILE.iob2 [--model PATH | --blank]\n"
+        "                       [--gold-tokens]\n"
+        "  Prints one JSON object with spaCy's score names (token_p/r/f,\n"
+        "  sents_p/r/f, tag_acc, pos_acc, morph_acc, lemma_acc, dep_uas,\n"
+        "  dep_las, dep_las_per_type, ents_p/r/f, ents_per_type, speed).\n"
+        "  Without --gold-tokens each paragraph's raw text is parsed and\n"
+        "  tokens are aligned to gold words by character span. --blank\n"
+        "  scores the tokenizer alone.\n");
+    return 2;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+int nlp_cli_evaluate(int argc, char **argv) {
+    const char *model = NULL, *data = NULL;
+    int gold_tokens = 0, blank = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--model")) {
+            if (!(model = nlp_cli_value(argc, argv, &i))) return 2;
+        } else if (!strcmp(argv[i], "--data")) {
+            if (!(data = nlp_cli_value(argc, argv, &i))) return 2;
+        } else if (!strcmp(argv[i], "--gold-tokens")) gold_tokens = 1;
+        else if (!strcmp(argv[i], "--blank")) blank = 1;
+        else return usage();
+    }
+    if (!data) return usage();
+    nlp__corpus_t *gold = NULL;
+    nlp_status_t st = ends_with(data, ".iob2") ? nlp__iob2_read(data, NULL, &gold)
+                                               : nlp__conllu_read(data, NULL, &gold);
+    if (st) return nlp_cli_error(data, st);
+    nlp_t *nlp = NULL;
+    if (blank) {
+        if ((st = nlp_create_blank("en", NULL, &nlp))) nlp_cli_error("blank pipeline", st);
+    } else {
+        nlp = nlp_cli_load(model);
+    }
+    int rc = 1;
+    if (nlp) {
+        nlp__scores_t scores;
+        st = nlp__evaluate(nlp, gold, gold_tokens, &scores);
+        if (st) {
+            nlp_cli_error("evaluate", st);
+        } else {
+            nlp__scores_write_json(&scores, nlp_cli_write_file, stdout);
+            fputc('\n', stdout);
+            rc = fflush(stdout) ? 1 : 0;
+        }
+    }
+    nlp_free(nlp);
+    nlp__corpus_free(gold);
+    return rc;
+}

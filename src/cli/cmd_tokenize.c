@@ -1,0 +1,94 @@
+/* spacyc tokenize: text in, tokens out, one document per input line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: spacyc tokenize [--json] [--model PATH] [FILE|-]\n"
+            "  Splits each input line into tokens. Prints the tokens separated\n"
+            "  by spaces (one line per input line), or with --json one\n"
+            "  spaCy-style Doc.to_json() object per line.\n");
+    return 2;
+}
+
+/* Writes the tokens of a Doc, space-separated, with whitespace tokens
+ * skipped. */
+static nlp_status_t write_plain(const nlp_doc_t *doc, FILE *out) {
+    const nlp_token_t *t;
+    size_t n;
+    nlp_status_t st = nlp_doc_tokens(doc, &t, &n);
+    if (st) return st;
+    const char *text = nlp_doc_text(doc, NULL);
+    int first = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].lex->flags & NLP_FLAG_IS_SPACE) continue;
+        if (!first) fputc(' ', out);
+        fwrite(text + t[i].idx, 1, t[i].len, out);
+        first = 0;
+    }
+    fputc('\n', out);
+    return NLP_OK;
+}
+
+int nlp_cli_tokenize(int argc, char **argv) {
+    int json = 0;
+    const char *model = NULL, *path = "-";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--model")) {
+            if (!(model = nlp_cli_value(argc, argv, &i))) return 2;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage();
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1]) return usage();
+        else path = argv[i];
+    }
+    FILE *in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!in) {
+        perror(path);
+        return 1;
+    }
+    nlp_t *nlp = NULL;
+    nlp_status_t st = model ? nlp_load(model, NULL, &nlp)
+                            : nlp_create_blank("en", NULL, &nlp);
+    if (st) {
+        if (in != stdin) fclose(in);
+        return nlp_cli_error("cannot create the tokenizer", st);
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+    /* One zone per line keeps memory flat however many new words come. */
+    while ((len = getline(&line, &cap, in)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+        nlp_zone_t *zone;
+        nlp_doc_t *doc;
+        if ((st = nlp_memory_zone_begin(nlp, &zone)) ||
+            (st = nlp_tokenize(nlp, zone, line, (size_t)len, &doc))) {
+            rc = nlp_cli_error("tokenize", st);
+            nlp_memory_zone_end(zone);
+            break;
+        }
+        if (json) {
+            st = nlp_doc_to_json(doc, nlp_cli_write_file, stdout);
+            fputc('\n', stdout);
+        } else {
+            st = write_plain(doc, stdout);
+        }
+        nlp_memory_zone_end(zone);
+        if (st) {
+            rc = nlp_cli_error("write", st);
+            break;
+        }
+    }
+    if (ferror(in)) rc = nlp_cli_error("read error", NLP_IO);
+    if (fflush(stdout) != 0) rc = nlp_cli_error("write error", NLP_IO);
+    free(line);
+    if (in != stdin) fclose(in);
+    nlp_free(nlp);
+    return rc;
+}

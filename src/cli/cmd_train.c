@@ -1,0 +1,153 @@
+/* spacyc train: trains the pipeline's components in order, each on the
+ * output of the ones before it, and writes one model file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "io/corpus.h"
+#include "models/train.h"
+#include "pipeline/nlp.h"
+
+static int usage(void) {
+    fprintf(stderr,
+        "usage: spacyc train --train FILE.conllu --dev FILE.conllu -o MODEL\n"
+        "                    [--ner-train FILE.iob2 --ner-dev FILE.iob2]\n"
+        "                    [--pipeline tagger,lemmatizer,parser,ner]\n"
+        "                    [--epochs N] [--seed N] [--name NAME]\n"
+        "  Trains each component in order (later ones see the earlier ones'\n"
+        "  predictions), prints dev scores per epoch, keeps each component's\n"
+        "  best epoch and writes one model file.\n");
+    return 2;
+}
+
+typedef struct trainer {
+    const char *name;
+    nlp__train_fn train;
+    int wants_ner_data;
+} trainer_t;
+
+static const trainer_t trainers[] = {
+    {"tagger", nlp__tagger_train, 0},
+    {"lemmatizer", nlp__lemmatizer_train, 0},
+    {"parser", nlp__parser_train, 0},
+    {"ner", nlp__ner_train, 1},
+};
+
+static const trainer_t *find_trainer(const char *name, size_t len) {
+    for (size_t i = 0; i < sizeof trainers / sizeof *trainers; i++)
+        if (strlen(trainers[i].name) == len && !memcmp(trainers[i].name, name, len))
+            return &trainers[i];
+    return NULL;
+}
+
+typedef struct train_args {
+    const char *train, *dev, *ner_train, *ner_dev, *output, *pipeline, *name;
+    unsigned epochs;
+    unsigned long long seed;
+} train_args_t;
+
+static int parse_args(int argc, char **argv, train_args_t *a) {
+    *a = (train_args_t){.pipeline = "tagger,lemmatizer,parser,ner",
+                        .name = "en_default", .seed = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], **dst = NULL;
+        if (!strcmp(o, "--train")) dst = &a->train;
+        else if (!strcmp(o, "--dev")) dst = &a->dev;
+        else if (!strcmp(o, "--ner-train")) dst = &a->ner_train;
+        else if (!strcmp(o, "--ner-dev")) dst = &a->ner_dev;
+        else if (!strcmp(o, "-o") || !strcmp(o, "--output")) dst = &a->output;
+        else if (!strcmp(o, "--pipeline")) dst = &a->pipeline;
+        else if (!strcmp(o, "--name")) dst = &a->name;
+        else if (!strcmp(o, "--epochs") || !strcmp(o, "--seed")) {
+            const char *v = nlp_cli_value(argc, argv, &i);
+            if (!v) return 2;
+            if (o[2] == 'e') a->epochs = (unsigned)strtoul(v, NULL, 10);
+            else a->seed = strtoull(v, NULL, 10);
+            continue;
+        } else return usage();
+        if (!(*dst = nlp_cli_value(argc, argv, &i))) return 2;
+    }
+    if (!a->output) return usage();
+    return 0;
+}
+
+static nlp__corpus_t *read_corpus(const char *path, int iob2) {
+    nlp__corpus_t *c = NULL;
+    nlp_status_t st = iob2 ? nlp__iob2_read(path, NULL, &c)
+                           : nlp__conllu_read(path, NULL, &c);
+    if (st) {
+        nlp_cli_error(path, st);
+        return NULL;
+    }
+    fprintf(stderr, "read %s: %zu sentences, %zu words\n", path, c->n_sents,
+            c->n_words);
+    return c;
+}
+
+int nlp_cli_train(int argc, char **argv) {
+    train_args_t a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc) return rc;
+    nlp__corpus_t *corpora[4] = {NULL};
+    nlp_t *nlp = NULL;
+    nlp_status_t st = nlp_create_blank("en", NULL, &nlp);
+    if (st) return nlp_cli_error("cannot create the pipeline", st);
+    rc = 1;
+    double t0 = nlp_cli_now();
+    for (const char *p = a.pipeline; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        const trainer_t *t = find_trainer(p, len);
+        p += len + (comma ? 1 : 0);
+        if (!t) {
+            fprintf(stderr, "spacyc: unknown component \"%.*s\"\n", (int)len, p - len - (comma ? 1 : 0));
+            goto out;
+        }
+        /* Corpora are read once, on first need. */
+        nlp__corpus_t **train = &corpora[t->wants_ner_data * 2];
+        nlp__corpus_t **dev = &corpora[t->wants_ner_data * 2 + 1];
+        const char *train_path = t->wants_ner_data ? a.ner_train : a.train;
+        const char *dev_path = t->wants_ner_data ? a.ner_dev : a.dev;
+        if (!train_path || !dev_path) {
+            fprintf(stderr, "spacyc: %s needs --%strain and --%sdev\n", t->name,
+                    t->wants_ner_data ? "ner-" : "", t->wants_ner_data ? "ner-" : "");
+            goto out;
+        }
+        if (!*train && !(*train = read_corpus(train_path, t->wants_ner_data))) goto out;
+        if (!*dev && !(*dev = read_corpus(dev_path, t->wants_ner_data))) goto out;
+        nlp__train_opts_t opts = {.epochs = a.epochs, .seed = a.seed, .log = stderr};
+        double t1 = nlp_cli_now();
+        fprintf(stderr, "training %s\n", t->name);
+        nlp__component_t *c = NULL;
+        st = t->train(nlp->vocab, *train, *dev,
+                      (const nlp__component_t *const *)nlp->components,
+                      nlp->n_components, &opts, &c);
+        if (st) {
+            nlp_cli_error(t->name, st);
+            goto out;
+        }
+        if ((st = nlp__add_component(nlp, c))) {
+            nlp_cli_error("add component", st);
+            goto out;
+        }
+        fprintf(stderr, "trained %s in %.1f s\n", t->name, nlp_cli_now() - t1);
+    }
+    char sources[8192];
+    snprintf(sources, sizeof sources, "%s%s%s", a.train ? a.train : "",
+             a.ner_train ? " " : "", a.ner_train ? a.ner_train : "");
+    if ((st = nlp__set_meta(nlp, "name", a.name)) ||
+        (st = nlp__set_meta(nlp, "version", NLP_VERSION_STRING)) ||
+        (st = nlp__set_meta(nlp, "license", "CC BY-SA 4.0 (training data)")) ||
+        (st = nlp__set_meta(nlp, "sources", sources)) ||
+        (st = nlp__save(nlp, a.output))) {
+        nlp_cli_error(a.output, st);
+        goto out;
+    }
+    fprintf(stderr, "wrote %s (%.1f s in all)\n", a.output, nlp_cli_now() - t0);
+    rc = 0;
+out:
+    for (int i = 0; i < 4; i++) nlp__corpus_free(corpora[i]);
+    nlp_free(nlp);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* Helpers shared by the trainers of the linear components. */
+#include "train_util.h"
+
+#include "doc/doc.h"
+
+nlp_status_t nlp__gold_doc(nlp_vocab_t *vocab, const nlp__gold_sent_t *sent,
+                           nlp_doc_t **out) {
+    *out = NULL;
+    const nlp_allocator_t *alloc = vocab->alloc;
+    size_t n = sent->n_words;
+    const char **words = nlp__calloc(alloc, n ? n : 1, sizeof *words);
+    size_t *lens = nlp__calloc(alloc, n ? n : 1, sizeof *lens);
+    uint8_t *spaces = nlp__calloc(alloc, n ? n : 1, 1);
+    nlp_status_t st = NLP_NOMEM;
+    if (words && lens && spaces) {
+        for (size_t i = 0; i < n; i++) {
+            const char *form = sent->words[i].form;
+            words[i] = form[0] ? form : "_";
+            lens[i] = strlen(words[i]);
+            spaces[i] = i + 1 < n && sent->words[i].space_after;
+        }
+        st = nlp__doc_from_words(vocab, NULL, words, lens, spaces, n, out);
+    }
+    nlp__free(alloc, words);
+    nlp__free(alloc, lens);
+    nlp__free(alloc, spaces);
+    return st;
+}
+
+nlp_status_t nlp__run_components_on(const nlp__component_t *const *components,
+                                    size_t n, nlp_doc_t *doc,
+                                    nlp__arena_t *scratch) {
+    for (size_t i = 0; i < n; i++) {
+        nlp_status_t st = components[i]->ops->process(components[i], doc, scratch);
+        nlp__arena_reset(scratch);
+        if (st) return st;
+    }
+    return NLP_OK;
+}
+
+uint64_t nlp__rng_next(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void nlp__shuffle_order(uint32_t *order, size_t n, uint64_t *state) {
+    for (size_t i = 0; i < n; i++) order[i] = (uint32_t)i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(nlp__rng_next(state) % i);
+        uint32_t t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+}
