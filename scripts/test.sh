@@ -18,7 +18,7 @@ echo "== ASan + UBSan build and tests"
   -Db_lundef=false --buildtype=debugoptimized >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  meson test -C build-asan --print-errorlogs --num-processes "$jobs" --suite asan-safe \
+  meson test -C build-asan --print-errorlogs --num-processes "$jobs" \
   --timeout-multiplier 4
 
 if [ -x scripts/tsan.sh ]; then

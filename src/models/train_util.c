@@ -1,6 +1,8 @@
 /* Helpers shared by the trainers of the linear components. */
 #include "train_util.h"
 
+#include <string.h>
+
 #include "doc/doc.h"
 
 nlp_status_t nlp__gold_doc(nlp_vocab_t *vocab, const nlp__gold_sent_t *sent,
