@@ -17,6 +17,7 @@
 #include "models/arc_hybrid.h"
 #include "models/nonproj.h"
 #include "models/parser_features.h"
+#include "pipeline/component.h"
 #include "spacyc/doc.h"
 
 /* Version of the feature templates a model was trained with. */
