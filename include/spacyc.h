@@ -13,5 +13,6 @@
 #include "spacyc/vocab.h"
 #include "spacyc/doc.h"
 #include "spacyc/nlp.h"
+#include "spacyc/pipe.h"
 
 #endif

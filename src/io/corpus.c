@@ -4,6 +4,8 @@
 #include "corpus_reader.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,7 +18,7 @@
  * chunk of its own size. */
 #define CORPUS_CHUNK_SIZE ((size_t)1 << 20)
 
-nlp_status_t nlp__corpus_create(const nlp_allocator_t *alloc,
+static nlp_status_t corpus_create(const nlp_allocator_t *alloc,
                                 nlp__corpus_t **out) {
     alloc = nlp__allocator_or_default(alloc);
     nlp__corpus_t *c = nlp__calloc(alloc, 1, sizeof *c);
@@ -136,10 +138,10 @@ static uint32_t count_lines(const char *s, const char *end) {
     return lines;
 }
 
-nlp_status_t nlp__corpus_load_text(nlp__corpus_t *c, const char *path,
+static nlp_status_t load_text(nlp__corpus_t *c, const char *path,
                                    nlp__text_reader_t *r) {
-    char *buf;
-    size_t len;
+    char *buf = NULL;
+    size_t len = 0;
     nlp_status_t st = load_into_arena(c, path, &buf, &len);
     if (st) return st;
     char *text = buf + 1, *end = text + len;
@@ -157,7 +159,7 @@ nlp_status_t nlp__corpus_load_text(nlp__corpus_t *c, const char *path,
     return NLP_OK;
 }
 
-char *nlp__text_reader_next(nlp__text_reader_t *r) {
+static char *next_line(nlp__text_reader_t *r) {
     if (r->cur >= r->end) return NULL;
     char *line = r->cur;
     char *nl = memchr(line, '\n', (size_t)(r->end - line));
@@ -169,7 +171,7 @@ char *nlp__text_reader_next(nlp__text_reader_t *r) {
     return line;
 }
 
-int nlp__line_is_blank(const char *line) {
+static int line_is_blank(const char *line) {
     while (*line == ' ' || *line == '\t') line++;
     return *line == '\0';
 }
@@ -202,8 +204,7 @@ static char *skip_spaces(char *p) {
     return p;
 }
 
-int nlp__comment_value(char *line, const char *key, const char **value,
-                       const char *empty) {
+static int comment_value(char *line, const char *key, const char **value) {
     if (line[0] != '#') return 0;
     char *p = skip_spaces(line + 1);
     size_t k = strlen(key);
@@ -216,7 +217,7 @@ int nlp__comment_value(char *line, const char *key, const char **value,
     char *end = p + strlen(p);
     while (end > p && (end[-1] == ' ' || end[-1] == '\t')) end--;
     *end = '\0';
-    *value = *p ? p : empty;
+    *value = p;
     return 1;
 }
 
@@ -229,7 +230,7 @@ static void builder_reset(nlp__sent_builder_t *b) {
     b->open = 0;
 }
 
-void nlp__sent_builder_init(nlp__sent_builder_t *b,
+static void builder_init(nlp__sent_builder_t *b,
                             const nlp_allocator_t *alloc, const char *empty) {
     memset(b, 0, sizeof *b);
     b->alloc = nlp__allocator_or_default(alloc);
@@ -237,7 +238,7 @@ void nlp__sent_builder_init(nlp__sent_builder_t *b,
     builder_reset(b);
 }
 
-void nlp__sent_builder_free(nlp__sent_builder_t *b) {
+static void builder_free(nlp__sent_builder_t *b) {
     nlp__free(b->alloc, b->words);
     nlp__free(b->alloc, b->word_lines);
     nlp__free(b->alloc, b->mwts);
@@ -247,7 +248,7 @@ void nlp__sent_builder_free(nlp__sent_builder_t *b) {
     b->cap_words = b->cap_mwts = 0;
 }
 
-void nlp__sent_builder_touch(nlp__sent_builder_t *b, uint32_t line) {
+static void builder_touch(nlp__sent_builder_t *b, uint32_t line) {
     if (b->open) return;
     b->open = 1;
     b->head.line = line;
@@ -284,7 +285,7 @@ static int grow_words(nlp__sent_builder_t *b) {
 nlp__gold_word_t *nlp__sent_builder_add_word(nlp__sent_builder_t *b,
                                              uint32_t line) {
     if (b->n_words >= UINT32_MAX || !grow_words(b)) return NULL;
-    nlp__sent_builder_touch(b, line);
+    builder_touch(b, line);
     nlp__gold_word_t *w = &b->words[b->n_words];
     w->form = w->lemma = w->upos = w->xpos = w->feats = w->deprel = w->misc =
         w->ner = b->empty;
@@ -315,7 +316,7 @@ static nlp__gold_sent_t *corpus_push(nlp__corpus_t *c) {
     return &c->sents[c->n_sents++];
 }
 
-nlp_status_t nlp__sent_builder_finish(nlp__sent_builder_t *b,
+static nlp_status_t builder_finish(nlp__sent_builder_t *b,
                                       nlp__corpus_t *c) {
     nlp__gold_word_t *words = NLP__ARENA_NEW(&c->arena, nlp__gold_word_t,
                                              b->n_words ? b->n_words : 1);
@@ -332,5 +333,80 @@ nlp_status_t nlp__sent_builder_finish(nlp__sent_builder_t *b,
     s->n_mwts = (uint32_t)b->n_mwts;
     c->n_words += b->n_words;
     builder_reset(b);
+    return NLP_OK;
+}
+
+nlp_status_t nlp__format_error(const char *path, uint32_t line,
+                               const char *fmt, ...) {
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return nlp__fail(NLP_FORMAT, "%s:%u: %s", path, line, what);
+}
+
+/* Applies the comment lines both formats share; others are ignored. */
+static void read_comment(nlp__sent_builder_t *b, char *line) {
+    const char *value;
+    if (comment_value(line, "sent_id", &value)) b->head.sent_id = value;
+    else if (comment_value(line, "text", &value)) b->head.text = value;
+    else if (comment_value(line, "newdoc", &value)) b->head.newdoc = 1;
+    else if (comment_value(line, "newpar", &value)) b->head.newpar = 1;
+}
+
+static nlp_status_t end_sentence(const nlp__sentence_format_t *fmt,
+                                 const nlp__text_reader_t *r,
+                                 nlp__sent_builder_t *b, nlp__corpus_t *c) {
+    if (b->n_words == 0)
+        return nlp__format_error(r->path, b->head.line,
+                                 "sentence without any word");
+    nlp_status_t st = fmt->sentence_done(r, b);
+    return st ? st : builder_finish(b, c);
+}
+
+static nlp_status_t read_lines(const nlp__sentence_format_t *fmt,
+                               nlp__text_reader_t *r, nlp__sent_builder_t *b,
+                               nlp__corpus_t *c) {
+    nlp_status_t st = NLP_OK;
+    char *line;
+    while (!st && (line = next_line(r)) != NULL) {
+        if (line_is_blank(line)) {
+            if (b->open) st = end_sentence(fmt, r, b, c);
+        } else if (line[0] == '#') {
+            builder_touch(b, r->line);
+            read_comment(b, line);
+        } else {
+            st = fmt->token_line(r, b, line);
+        }
+    }
+    if (!st && b->open) st = end_sentence(fmt, r, b, c);
+    return st;
+}
+
+nlp_status_t nlp__read_sentences(const char *path,
+                                 const nlp_allocator_t *alloc,
+                                 const nlp__sentence_format_t *fmt,
+                                 nlp__corpus_t **out) {
+    if (!out) return nlp__fail(NLP_INVALID_ARG, "no output corpus");
+    *out = NULL;
+    if (!path) return nlp__fail(NLP_INVALID_ARG, "no %s path", fmt->name);
+    nlp__corpus_t *c;
+    nlp_status_t st = corpus_create(alloc, &c);
+    if (st) return st;
+    nlp__text_reader_t r;
+    if ((st = load_text(c, path, &r))) {
+        nlp__corpus_free(c);
+        return st;
+    }
+    nlp__sent_builder_t b;
+    builder_init(&b, c->cache.alloc, r.empty);
+    st = read_lines(fmt, &r, &b, c);
+    builder_free(&b);
+    if (st) {
+        nlp__corpus_free(c);
+        return st;
+    }
+    *out = c;
     return NLP_OK;
 }

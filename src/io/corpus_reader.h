@@ -37,24 +37,6 @@ typedef struct nlp__sent_builder {
     int open;                /* a comment or word line has been seen */
 } nlp__sent_builder_t;
 
-/* Makes an empty corpus with its own arena. The caller frees it with
- * nlp__corpus_free. */
-nlp_status_t nlp__corpus_create(const nlp_allocator_t *alloc,
-                                nlp__corpus_t **out);
-
-/* Reads the file at `path` into the corpus arena (skipping a UTF-8 byte
- * order mark) and points `r` at it. A NUL byte in the file is NLP_FORMAT,
- * since it would silently cut a string short. */
-nlp_status_t nlp__corpus_load_text(nlp__corpus_t *c, const char *path,
-                                   nlp__text_reader_t *r);
-
-/* The next line, NUL-terminated in place without its "\n" or "\r\n", or NULL
- * at the end of the text. The pointer stays valid as long as the corpus. */
-char *nlp__text_reader_next(nlp__text_reader_t *r);
-
-/* True when the line holds nothing but spaces and tabs. */
-int nlp__line_is_blank(const char *line);
-
 /* Cuts `line` in place at every tab. Stores at most `max` field pointers and
  * returns the number of fields there are, which may be larger. */
 size_t nlp__split_tabs(char *line, char **fields, size_t max);
@@ -63,25 +45,39 @@ size_t nlp__split_tabs(char *line, char **fields, size_t max);
  * when it is empty, has other characters or is too large. */
 int32_t nlp__parse_index(const char *s, size_t len);
 
-/* Recognises "# key = value", "# key" and "#key=value" comment lines. When
- * the comment's key is `key`, stores the value (trimmed, "" when absent) and
- * returns 1; otherwise returns 0. */
-int nlp__comment_value(char *line, const char *key, const char **value,
-                       const char *empty);
+/* Returns NLP_FORMAT with the detail "PATH:LINE: what". */
+nlp_status_t nlp__format_error(const char *path, uint32_t line,
+                               const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-void nlp__sent_builder_init(nlp__sent_builder_t *b,
-                            const nlp_allocator_t *alloc, const char *empty);
-void nlp__sent_builder_free(nlp__sent_builder_t *b);
-/* Marks the sentence as begun at `line` when it has not begun yet. */
-void nlp__sent_builder_touch(nlp__sent_builder_t *b, uint32_t line);
 /* Appends a word whose string fields are all `empty`, head -1 and
  * space_after 1; NULL when out of memory. Valid until the next add. */
 nlp__gold_word_t *nlp__sent_builder_add_word(nlp__sent_builder_t *b,
                                              uint32_t line);
 /* Appends a multiword token; NULL when out of memory. */
 nlp__gold_mwt_t *nlp__sent_builder_add_mwt(nlp__sent_builder_t *b);
-/* Copies the sentence into the corpus and starts a new one. */
-nlp_status_t nlp__sent_builder_finish(nlp__sent_builder_t *b,
-                                      nlp__corpus_t *c);
+
+/* What distinguishes one line-oriented format from another. Blank lines
+ * end sentences and "# sent_id", "# text", "# newdoc" and "# newpar"
+ * comments fill the sentence header in every format. */
+typedef struct nlp__sentence_format {
+    const char *name; /* for messages */
+    /* Adds the token described by a line that is neither blank nor a
+     * comment (r->line is its number) to the sentence. */
+    nlp_status_t (*token_line)(const nlp__text_reader_t *r,
+                               nlp__sent_builder_t *b, char *line);
+    /* Checks and completes a sentence of at least one word before it is
+     * stored; r->line is the line that ended it. */
+    nlp_status_t (*sentence_done)(const nlp__text_reader_t *r,
+                                  nlp__sent_builder_t *b);
+} nlp__sentence_format_t;
+
+/* Reads the file at `path` sentence by sentence in format `fmt`. On success
+ * the caller owns *out (free with nlp__corpus_free); on failure *out is
+ * NULL and the detail message says where the problem is. */
+nlp_status_t nlp__read_sentences(const char *path,
+                                 const nlp_allocator_t *alloc,
+                                 const nlp__sentence_format_t *fmt,
+                                 nlp__corpus_t **out);
 
 #endif

@@ -164,6 +164,11 @@ void nlp__ah_costs(const nlp__ah_state_t *st, const nlp__ah_gold_t *g,
      * to earlier words yet. */
     bool boundary_open = st->b0 < st->n && st->depth > 0 &&
                          g->sent_start[b] && st->words[b].n_left == 0;
+    /* Joining b0 to the sentence at the bottom of the stack also costs a
+     * root when that word can still be the root of its gold sentence: two
+     * gold roots cannot share a predicted sentence, and splitting b0's gold
+     * sentence instead loses one of its arcs. */
+    bool merge_costs_root = boundary_open && g->heads[st->stack[0]] < 0;
 
     if (valid[NLP__AH_SHIFT]) {
         int32_t h = g->heads[b];
@@ -173,6 +178,8 @@ void nlp__ah_costs(const nlp__ah_state_t *st, const nlp__ah_gold_t *g,
             c++;
         /* A word pushed onto a non-empty stack can no longer be a root. */
         if (h < 0 && st->depth > 0)
+            c++;
+        else if (merge_costs_root)
             c++;
         c += boundary_open;
         cost[NLP__AH_SHIFT] = c;
@@ -190,6 +197,8 @@ void nlp__ah_costs(const nlp__ah_state_t *st, const nlp__ah_gold_t *g,
             c++;
         /* At the bottom of the stack s0 could still have become a root. */
         if (h < 0 && st->depth == 1)
+            c++;
+        if (merge_costs_root && st->depth >= 2)
             c++;
         c += boundary_open;
         cost[NLP__AH_LEFT] = c;

@@ -140,50 +140,24 @@ uint32_t nlp__biluo_cost(const nlp__biluo_state_t *s, uint32_t n_labels,
     return NLP__BILUO_INVALID;
 }
 
-/* Splits "B-PER" into its prefix letter and type; "O" and malformed tags
- * give 'O'. */
-static char split_tag(const char *tag, const char **type, size_t *len) {
-    *type = "";
-    *len = 0;
-    if ((tag[0] == 'B' || tag[0] == 'I') && tag[1] == '-' && tag[2] != '\0') {
-        *type = tag + 2;
-        *len = strlen(tag + 2);
-        return tag[0];
-    }
-    return 'O';
-}
-
-void nlp__biluo_gold_from_iob2(const char *const *tags, size_t n,
-                               int32_t (*label_index)(void *ctx,
-                                                      const char *name,
-                                                      size_t len),
-                               void *ctx, int32_t *start_label,
-                               uint32_t *last) {
-    const char *open_type = NULL;
-    size_t open_len = 0;
-    size_t open_start = 0;
-    for (size_t t = 0; t < n; t++) {
+void nlp__biluo_gold_fill(const nlp__biluo_span_t *spans, size_t n_spans,
+                          uint32_t n_tokens, int32_t *start_label,
+                          uint32_t *last) {
+    for (uint32_t t = 0; t < n_tokens; t++) {
         start_label[t] = NLP__BILUO_NONE;
-        last[t] = (uint32_t)t;
+        last[t] = t;
     }
-    for (size_t t = 0; t <= n; t++) {
-        const char *type = "";
-        size_t len = 0;
-        char prefix = t < n ? split_tag(tags[t], &type, &len) : 'O';
-        bool continues = prefix == 'I' && open_type && len == open_len &&
-                         memcmp(type, open_type, len) == 0;
-        if (open_type && !continues) {
-            int32_t label = label_index(ctx, open_type, open_len);
-            if (label >= 0) {
-                start_label[open_start] = label;
-                last[open_start] = (uint32_t)(t - 1);
-            }
-            open_type = NULL;
-        }
-        if (prefix != 'O' && !continues) {
-            open_type = type;
-            open_len = len;
-            open_start = t;
-        }
+    for (size_t k = 0; k < n_spans; k++) {
+        const nlp__biluo_span_t *sp = &spans[k];
+        if (sp->start >= sp->end || sp->end > n_tokens) continue;
+        /* An accepted span overlaps when it starts before our end and ends
+         * at or after our start. */
+        bool free_run = true;
+        for (uint32_t t = 0; t < sp->end && free_run; t++)
+            if (start_label[t] != NLP__BILUO_NONE && last[t] >= sp->start)
+                free_run = false;
+        if (!free_run) continue;
+        start_label[sp->start] = (int32_t)sp->label;
+        last[sp->start] = sp->end - 1;
     }
 }

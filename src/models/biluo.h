@@ -120,15 +120,11 @@ typedef struct nlp__biluo_gold {
 uint32_t nlp__biluo_cost(const nlp__biluo_state_t *s, uint32_t n_labels,
                          const nlp__biluo_gold_t *gold, uint32_t action);
 
-/* Fills start_label[0..n) and last[0..n) from IOB2 tags ("B-PER", "I-PER",
- * "O"), where label_index maps a label name to its index (or returns -1 for
- * an unknown one, whose entities are then left out). An I- tag that does not
- * continue an entity of its type starts a new one, as seqeval counts it. */
-void nlp__biluo_gold_from_iob2(const char *const *tags, size_t n,
-                               int32_t (*label_index)(void *ctx,
-                                                      const char *name,
-                                                      size_t len),
-                               void *ctx, int32_t *start_label,
-                               uint32_t *last);
+/* Fills start_label[0..n_tokens) and last[0..n_tokens) from gold spans
+ * (token indices; spans out of range, empty or overlapping an earlier one
+ * are left out). */
+void nlp__biluo_gold_fill(const nlp__biluo_span_t *spans, size_t n_spans,
+                          uint32_t n_tokens, int32_t *start_label,
+                          uint32_t *last);
 
 #endif

@@ -23,6 +23,7 @@
 #include "models/parser_model.h"
 #include "models/perceptron.h"
 #include "models/train.h"
+#include "models/train_util.h"
 
 #define DEFAULT_EPOCHS 12
 /* Probability of following the model's own (possibly wrong) move once
@@ -70,16 +71,8 @@ typedef struct trainer {
     uint64_t rng;
 } trainer_t;
 
-static uint64_t next_random(trainer_t *t) {
-    /* xorshift64*: small, fast and reproducible from the seed. */
-    t->rng ^= t->rng >> 12;
-    t->rng ^= t->rng << 25;
-    t->rng ^= t->rng >> 27;
-    return t->rng * 0x2545f4914f6cdd1dull;
-}
-
 static double random_unit(trainer_t *t) {
-    return (double)(next_random(t) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(nlp__rng_next(&t->rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 static bool starts_paragraph(const nlp__corpus_t *c, size_t s) {
@@ -103,12 +96,11 @@ static nlp_status_t tag_paragraph(trainer_t *t, const nlp__corpus_t *c,
     for (size_t s = first_sent; s < end_sent; s++) {
         const nlp__gold_sent_t *sent = &c->sents[s];
         for (uint32_t i = 0; i < sent->n_words; i++) {
-            forms[k + i] = sent->words[i].form;
+            /* A form written "_" reads as empty; it was an underscore. */
+            const char *form = sent->words[i].form;
+            forms[k + i] = form[0] ? form : "_";
             lens[k + i] = strlen(forms[k + i]);
             spaces[k + i] = sent->words[i].space_after;
-            if (lens[k + i] == 0)
-                return nlp__fail(NLP_FORMAT, "parser: empty word at line %u",
-                                 sent->line);
         }
         /* The words of a multiword token ("do" + "n't") are written
          * together, as they appear in raw text. */
@@ -124,8 +116,9 @@ static nlp_status_t tag_paragraph(trainer_t *t, const nlp__corpus_t *c,
     nlp_doc_t *doc;
     nlp_status_t st = nlp__doc_from_words(t->vocab, NULL, forms, lens, spaces,
                                           n, &doc);
-    for (size_t u = 0; st == NLP_OK && u < t->n_upstream; u++)
-        st = t->upstream[u]->ops->process(t->upstream[u], doc, &t->scratch);
+    if (st == NLP_OK)
+        st = nlp__run_components_on(t->upstream, t->n_upstream, doc,
+                                    &t->scratch);
     if (st == NLP_OK) {
         nlp__pf_word_t *w = nlp__pf_words(doc->tokens, (uint32_t)n, &t->scratch);
         if (!w)
@@ -506,12 +499,7 @@ static nlp_status_t train_epoch(trainer_t *t, uint32_t epoch,
                                 uint32_t *order, size_t *mistakes,
                                 size_t *steps) {
     const gold_set_t *g = &t->train;
-    for (uint32_t i = g->n_paras; i > 1; i--) {
-        uint32_t j = (uint32_t)(next_random(t) % i);
-        uint32_t tmp = order[i - 1];
-        order[i - 1] = order[j];
-        order[j] = tmp;
-    }
+    nlp__shuffle_order(order, g->n_paras, &t->rng);
     bool explore = epoch >= EXPLORE_FROM_EPOCH;
     for (uint32_t k = 0; k < g->n_paras; k++) {
         uint32_t p = order[k];
@@ -632,8 +620,6 @@ static nlp_status_t run_training(trainer_t *t, const nlp__train_opts_t *opts,
     uint32_t *order = NLP__ARENA_NEW(&t->data, uint32_t, t->train.n_paras + 1);
     if (!order)
         return nlp__fail(NLP_NOMEM, "parser: paragraph order");
-    for (uint32_t p = 0; p < t->train.n_paras; p++)
-        order[p] = p;
     double best = -1.0;
     for (uint32_t e = 0; e < epochs; e++) {
         clock_t started = clock();
@@ -693,7 +679,7 @@ nlp_status_t nlp__parser_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
         .alloc = nlp__allocator_or_default(opts ? opts->alloc : NULL),
         .upstream = upstream,
         .n_upstream = n_upstream,
-        .rng = (opts && opts->seed ? opts->seed : 0x5eed) * 0x9e3779b97f4a7c15ull | 1,
+        .rng = opts ? opts->seed : 0,
     };
     nlp__chunk_cache_init(&t.cache, t.alloc, 1u << 20, 4);
     nlp__arena_init(&t.data, &t.cache);

@@ -471,11 +471,13 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
     return NLP_OK;
 }
 
+unsigned long nlp__stat_dense, nlp__stat_drows, nlp__stat_entries, nlp__stat_hits, nlp__stat_calls;
 void nlp__linear_scores(const nlp__linear_t *m, const uint64_t *feats,
                         size_t n_feats, float *scores) {
     const nlp__linear_slot_t *slots = m->slots;
     const nlp__linear_entry_t *entries = m->entries;
     const uint32_t n_slots = m->n_slots;
+    nlp__stat_calls++;
     memset(scores, 0, m->n_classes * sizeof *scores);
     for (size_t f = 0; f < n_feats; f++) {
         if (!feats[f]) continue;
@@ -486,6 +488,8 @@ void nlp__linear_scores(const nlp__linear_t *m, const uint64_t *feats,
             uint32_t have = slots[s].fingerprint;
             if (have == fp) {
                 uint32_t end = slots[s + 1].start;
+                nlp__stat_entries += end - slots[s].start; nlp__stat_hits++;
+                if (end - slots[s].start >= m->n_classes / 3) nlp__stat_dense += end - slots[s].start, nlp__stat_drows++;
                 for (uint32_t e = slots[s].start; e < end; e++)
                     scores[entries[e].cls] += (float)entries[e].w;
                 break;

@@ -60,17 +60,36 @@ enum {
     T_AMB_P2,
     T_AMB_M1,
     T_AMB_AMB_P1,
+    T_X1, T_X2, T_X3, T_X4,
 };
 #include "core/table.h"
-static nlp__table_t *g_amb;
-static uint64_t amb_of(const nlp_lexeme_t *l) {
+static nlp__table_t *g_amb, *g_cnt;
+static int g_min;
+static const int *g_gold; /* token index -> tag index during training */
+static uint64_t amb_of_k(const nlp_token_t *t, int off, const nlp_token_t *base, int orth) {
+    const nlp_lexeme_t *l = t[off].lex;
+    nlp_hash_t key = orth ? l->orth ^ 0x5555 : l->norm;
     if (!g_amb || !l->norm) return 0;
-    return (uint64_t)(uintptr_t)nlp__table_get(g_amb, l->norm);
+    uint64_t mask = (uint64_t)(uintptr_t)nlp__table_get(g_amb, key);
+    uint64_t out = 0;
+    int own = -1;
+    if (g_gold) own = g_gold[(t - base) + off];
+    for (int b = 0; b < 64; b++) {
+        if (!(mask >> b & 1)) continue;
+        long c = (long)(uintptr_t)nlp__table_get(g_cnt, nlp__feat2(999, key, (uint64_t)b));
+        if (b == own) c--;
+        if (c >= g_min) out |= 1ull << b;
+    }
+    return out;
 }
+#define amb_of(lx) 0
+#define amb_of_i(t, off, base) amb_of_k(t, off, base, 0)
+static int g_x3, g_x4;
+static _Thread_local uint64_t g_a0, g_a1;
 
 
-#define N_STATIC 26  /* features that do not depend on predictions */
-#define N_HISTORY 5  /* features of the tags predicted for i-1 and i-2 */
+#define N_STATIC 28  /* features that do not depend on predictions */
+#define N_HISTORY 7  /* features of the tags predicted for i-1 and i-2 */
 #define MAX_FEATS (N_STATIC + N_HISTORY)
 
 /* The flags that say something about a word's tag. */
@@ -142,12 +161,14 @@ static size_t static_features(const nlp_doc_t *doc, uint32_t i, uint64_t *f) {
     f[k++] = nlp__feat1(T_SHAPE_P1, p1->shape);
     f[k++] = nlp__feat2(T_NORM_M1_NORM, m1->norm, w->norm);
     f[k++] = nlp__feat2(T_NORM_NORM_P1, w->norm, p1->norm);
-    uint64_t a0 = amb_of(w), a1 = amb_of(p1);
+    uint64_t a0 = amb_of_i(t, 0, doc->tokens), a1 = amb_of_i(t, 1, doc->tokens);
     f[k++] = nlp__feat1(T_AMB, a0);
     f[k++] = nlp__feat1(T_AMB_P1, a1);
-    f[k++] = nlp__feat1(T_AMB_P2, amb_of(p2));
-    f[k++] = nlp__feat1(T_AMB_M1, amb_of(m1));
+    f[k++] = nlp__feat1(T_AMB_P2, amb_of_i(t, 2, doc->tokens));
+    f[k++] = nlp__feat1(T_AMB_M1, amb_of_i(t, -1, doc->tokens));
     f[k++] = nlp__feat2(T_AMB_AMB_P1, a0, a1);
+    f[k++] = getenv("X1") ? nlp__feat1(T_X1, amb_of_k(t, 0, doc->tokens, 1)) : 0;
+    f[k++] = getenv("X2") ? nlp__feat1(T_X2, amb_of_k(t, 1, doc->tokens, 1)) : 0;
     return k;
 }
 
@@ -160,6 +181,8 @@ static size_t history_features(const nlp_lexeme_t *w, nlp_hash_t m1,
     f[k++] = nlp__feat2(T_TAG_M1_M2, m1, m2);
     f[k++] = nlp__feat2(T_TAG_M1_NORM, m1, w->norm);
     f[k++] = nlp__feat2(T_TAG_M1_SUFFIX3, m1, w->suffix);
+    f[k++] = g_x3 ? nlp__feat2(T_X3, m1, g_a0) : 0;
+    f[k++] = g_x4 ? nlp__feat3(T_X4, m1, g_a0, g_a1) : 0;
     return k;
 }
 
@@ -180,6 +203,7 @@ static nlp_status_t tagger_process(const nlp__component_t *self, nlp_doc_t *doc,
     for (uint32_t i = 0; i < doc->n_tokens; i++) {
         nlp_token_t *t = &doc->tokens[i];
         size_t n = static_features(doc, i, feats);
+        g_a0 = amb_of_i(doc->tokens + i, 0, doc->tokens); g_a1 = amb_of_i(doc->tokens + i, 1, doc->tokens);
         n += history_features(t->lex, m1, m2, feats + n);
         nlp__linear_scores(&tg->model, feats, n, scores);
         const tag_class_t *c = &tg->classes[argmax(scores, tg->n_classes)];
@@ -366,7 +390,7 @@ nlp_status_t nlp__tagger_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
 
 /* Writes "XPOS\tUPOS\tFEATS" of a gold word into a new string. */
 static char *joint_label(const nlp_allocator_t *alloc, const nlp__gold_word_t *w) {
-    size_t a = strlen(w->xpos), b = strlen(w->upos), c = strlen(w->feats);
+    size_t a = strlen(w->xpos), b = strlen(w->upos), c = getenv("NOFEATS") ? 0 : strlen(w->feats);
     char *s = nlp__malloc(alloc, a + b + c + 3);
     if (!s) return NULL;
     memcpy(s, w->xpos, a);
@@ -389,6 +413,8 @@ typedef struct train_set {
     char **labels;         /* distinct joint labels, first-seen order */
     size_t n_labels, cap_labels;
     nlp_hash_t *label_ids; /* hash of each label, for lookup */
+    nlp_hash_t *tagcls;
+    uint64_t *a0, *a1;
 } train_set_t;
 
 static void train_set_free(train_set_t *ts, const nlp_allocator_t *alloc) {
@@ -461,6 +487,8 @@ static nlp_status_t build_train_set(train_set_t *ts, nlp_vocab_t *vocab,
                             sizeof *ts->feats);
     ts->lex = nlp__calloc(alloc, ts->n_words ? ts->n_words : 1, sizeof *ts->lex);
     ts->gold = nlp__calloc(alloc, ts->n_words ? ts->n_words : 1, sizeof *ts->gold);
+    ts->a0 = calloc(ts->n_words, 8); ts->a1 = calloc(ts->n_words, 8);
+    g_x3 = getenv("X3") != NULL; g_x4 = getenv("X4") != NULL;
     if (!ts->sent_start || !ts->feats || !ts->lex || !ts->gold) return NLP_NOMEM;
     size_t w = 0;
     for (size_t s = 0; s < ts->n_sents; s++) {
@@ -471,13 +499,22 @@ static nlp_status_t build_train_set(train_set_t *ts, nlp_vocab_t *vocab,
         nlp_doc_t *doc;
         nlp_status_t st = nlp__gold_doc(vocab, sent, &doc);
         if (!st) st = nlp__run_components_on(upstream, n_upstream, doc, scratch);
+        static int goldbuf[4096];
+        for (uint32_t i = 0; i < sent->n_words + 16; i++) goldbuf[i] = -1;
+        for (uint32_t i = 0; i < sent->n_words; i++) {
+            const nlp__gold_word_t *gw = &sent->words[i];
+            for (int t = 0; t < 64; t++) if (ts->tagcls && ts->tagcls[t] == nlp_hash_string(gw->xpos, strlen(gw->xpos))) { goldbuf[i + 8] = t; break; }
+        }
+        g_gold = goldbuf + 8;
         for (uint32_t i = 0; i < sent->n_words && !st; i++, w++) {
             size_t n = static_features(doc, i, ts->feats + w * N_STATIC);
             (void)n;
             ts->lex[w] = doc->tokens[i].lex;
+            ts->a0[w] = amb_of_i(doc->tokens + i, 0, doc->tokens); ts->a1[w] = amb_of_i(doc->tokens + i, 1, doc->tokens);
             ts->gold[w] = class_of(ts, alloc, &sent->words[i], 0, &st);
         }
         nlp_doc_free(doc);
+        g_gold = NULL;
         if (st) return st;
     }
     ts->sent_start[ts->n_sents] = (uint32_t)w;
@@ -501,6 +538,7 @@ static nlp_status_t train_epoch(const train_set_t *ts, const tagger_t *tg,
         nlp_hash_t m1 = 0, m2 = 0;
         for (uint32_t w = ts->sent_start[s]; w < ts->sent_start[s + 1] && !st; w++) {
             memcpy(feats, ts->feats + (size_t)w * N_STATIC, N_STATIC * sizeof *feats);
+            g_a0 = ts->a0[w]; g_a1 = ts->a1[w];
             size_t n = N_STATIC + history_features(ts->lex[w], m1, m2, feats + N_STATIC);
             nlp__perceptron_scores(p, feats, n, scores);
             uint32_t guess = argmax(scores, tg->n_classes);
@@ -584,26 +622,38 @@ nlp_status_t nlp__tagger_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
     if (!st) st = nlp__labels_encode(alloc, (const char *const *)ts.labels,
                                      ts.n_labels, &blob, &blob_len);
     if (!st) st = tagger_new(vocab, alloc, blob, blob_len, blob, &tg);
-    static nlp__table_t amb;
+    static nlp__table_t amb, cnt;
     if (!st && getenv("AMB")) {
-        int min = atoi(getenv("AMB"));
-        nlp__table_t cnt; nlp__table_init(&cnt, alloc, NULL, 1024);
+        int min = 1;
+        g_min = atoi(getenv("AMB"));
+        g_cnt = &cnt;
+        nlp__table_init(&cnt, alloc, NULL, 1024);
         nlp__table_init(&amb, alloc, NULL, 1024);
         for (size_t s = 0; s < train->n_sents; s++)
             for (uint32_t i = 0; i < train->sents[s].n_words; i++) {
                 const nlp__gold_word_t *gw = &train->sents[s].words[i];
                 const nlp_lexeme_t *lx; nlp_vocab_get_lexeme(vocab, NULL, gw->form[0] ? gw->form : "_", strlen(gw->form[0] ? gw->form : "_"), &lx);
-                nlp_hash_t key = lx->norm;
+              for (int pass = 0; pass < 2; pass++) {
+                nlp_hash_t key = pass ? lx->orth ^ 0x5555 : lx->norm;
                 nlp_hash_t tagk = nlp__feat2(999, key, nlp_hash_string(gw->xpos, strlen(gw->xpos)));
                 uintptr_t c = (uintptr_t)nlp__table_get(&cnt, tagk) + 1;
                 nlp__table_put(&cnt, tagk, (void *)c);
+                {
+                    uint64_t bit = 0; for (size_t t = 0; t < tg->n_tags; t++) if (nlp_hash_string(tg->tag_names[t], strlen(tg->tag_names[t])) == nlp_hash_string(gw->xpos, strlen(gw->xpos))) { bit = 1ull << (t % 64); break; }
+                    nlp_hash_t ck = nlp__feat2(999, key, (uint64_t)__builtin_ctzll(bit));
+                    nlp__table_put(&cnt, ck, (void *)((uintptr_t)nlp__table_get(&cnt, ck) + 1));
+                }
                 if ((int)c == min) {
-                    uint64_t bit = 0; for (size_t t = 0; t < tg->n_classes; t++) if (tg->classes[t].tag == nlp_hash_string(gw->xpos, strlen(gw->xpos))) { bit = 1ull << (t % 64); break; }
+                    uint64_t bit = 0; for (size_t t = 0; t < tg->n_tags; t++) if (nlp_hash_string(tg->tag_names[t], strlen(tg->tag_names[t])) == nlp_hash_string(gw->xpos, strlen(gw->xpos))) { bit = 1ull << (t % 64); break; }
                     uintptr_t m = (uintptr_t)nlp__table_get(&amb, key) | bit;
                     nlp__table_put(&amb, key, (void *)m);
                 }
+              }
             }
         g_amb = &amb;
+        static nlp_hash_t tc[64];
+        for (size_t t = 0; t < tg->n_tags && t < 64; t++) tc[t] = nlp_hash_string(tg->tag_names[t], strlen(tg->tag_names[t]));
+        ts.tagcls = tc;
     }
     if (!st) st = build_train_set(&ts, vocab, alloc, train, upstream, n_upstream, &scratch);
     if (!st) st = nlp__perceptron_create(alloc, (uint32_t)tg->n_classes, &p);
@@ -619,7 +669,8 @@ nlp_status_t nlp__tagger_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
         st = train_epoch(&ts, tg, p, order, &rng, &correct);
         void *image = NULL;
         size_t len;
-        if (!st) st = nlp__perceptron_freeze(p, &image, &len);
+        nlp__freeze_opts_t fo = {.min_weight = getenv("MINW") ? (float)atof(getenv("MINW")) : 0.0f};
+        if (!st) st = nlp__perceptron_freeze_opts(p, &fo, &image, &len);
         if (!st) st = nlp__linear_open(image, len, &tg->model);
         dev_scores_t ds = {0};
         if (!st && dev) st = score_dev(tg, vocab, dev, upstream, n_upstream, &scratch, &ds);

@@ -224,8 +224,10 @@ static enum MHD_Result handle_parse(nlp_server_t *srv, struct MHD_Connection *c,
                              srv->opts.max_body);
     if (req->body.failed) return respond(srv, c, 0, NULL, 0, NULL);
     json_error_t jerr;
+    /* Any JSON value is accepted by the parser, so that a well-formed body
+     * of the wrong kind is reported as a wrong shape. */
     json_t *root = json_loadb(req->body.data ? req->body.data : "", req->body.len,
-                              0, &jerr);
+                              JSON_DECODE_ANY, &jerr);
     if (!root) {
         /* JSON text must be UTF-8; repairing it would silently change what
          * the client sent, so it is refused. */

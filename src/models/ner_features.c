@@ -1,0 +1,308 @@
+/* Feature templates of the entity recogniser. */
+#include "ner_features.h"
+
+#include <string.h>
+
+#include "doc/doc.h"
+#include "models/features.h"
+
+/* Capitalisation classes of a token. */
+enum {
+    KIND_OTHER,
+    KIND_LOWER,
+    KIND_TITLE,
+    KIND_UPPER,
+    KIND_NUMBER,
+    KIND_MIXED,    /* letters in another pattern: "iPhone", "McCain" */
+    KIND_URL,      /* URLs and e-mail addresses */
+    KIND_PUNCT,
+    KIND_ALNUM,    /* letters and digits: "A4", "3M" */
+    KIND_NONE,     /* padding beyond the Doc */
+};
+
+/* Capitalisation styles of a sentence (ignoring its first word). */
+enum {
+    CAPS_SHORT,    /* fewer than three words with letters */
+    CAPS_PLAIN,    /* under 30% capitalised */
+    CAPS_SOME,     /* under 60% */
+    CAPS_HEADLINE, /* mostly capitalised: titles, signatures, headers */
+    CAPS_SHOUTING, /* mostly all upper case */
+};
+
+/* Static templates. Numbers are part of the model format: append only. */
+enum {
+    T_BIAS = 1,
+    T_NORM,
+    T_ORTH,
+    T_SHAPE,
+    T_PREFIX3,
+    T_SUFFIX3,
+    T_SUFFIX4,
+    T_NORM_M1,
+    T_NORM_M2,
+    T_NORM_P1,
+    T_NORM_P2,
+    T_SHAPE_M1,
+    T_SHAPE_P1,
+    T_SSHAPE_M2,
+    T_SSHAPE_P2,
+    T_SSHAPE_WINDOW,
+    T_NORM_M1_NORM,
+    T_NORM_NORM_P1,
+    T_SUFFIX3_M1,
+    T_SUFFIX3_P1,
+    T_KIND,
+    T_KIND_WINDOW,
+    T_SENT_FIRST_KIND,
+    T_SENT_LAST_KIND,
+    T_SENT_CAPS_KIND,
+    T_WORD_CODE,
+    T_WORD_LOWER_KIND,
+    T_WORD_M1,
+    T_WORD_P1,
+    T_PHRASE,
+    T_PHRASE_KIND,
+    T_PHRASE_M1,
+    T_PHRASE_P1,
+    T_TAG,
+    T_TAG_M1,
+    T_TAG_P1,
+    T_TAG_M1_TAG,
+    T_TAG_TAG_P1,
+    T_TAG_KIND,
+    T_NORM_M1_SHAPE,
+    T_SHAPE_NORM_P1,
+    T_NORM_M1_NORM_P1,
+    T_NORM_P1_P2,
+    T_NORM_M2_M1,
+    T_STATIC_END_
+};
+
+_Static_assert(T_STATIC_END_ - 1 == NLP__NER_N_STATIC,
+               "NLP__NER_N_STATIC counts the static templates");
+
+/* State templates, numbered after the static ones. */
+enum {
+    S_PREV = 64,
+    S_PREV2,
+    S_PREV_NORM,
+    S_PREV_SHAPE,
+    S_PREV_KINDS,
+    S_OPEN_LENGTH,
+    S_OPEN_NORM,
+    S_PREV_PHRASE,
+    S_PREV_WORD,
+    S_PREV_NORM_P1,
+    S_PREV_TAG,
+    S_OPEN_FIRST_KIND,
+    S_STATE_END_
+};
+
+_Static_assert(S_STATE_END_ - S_PREV <= NLP__NER_MAX_STATE,
+               "NLP__NER_MAX_STATE bounds the state templates");
+
+static uint8_t kind_of(const nlp_lexeme_t *lex, uint64_t short_shape) {
+    uint32_t f = lex->flags;
+    if (f & (NLP_FLAG_LIKE_URL | NLP_FLAG_LIKE_EMAIL)) return KIND_URL;
+    if (f & NLP_FLAG_IS_PUNCT) return KIND_PUNCT;
+    if (f & (NLP_FLAG_IS_DIGIT | NLP_FLAG_LIKE_NUM)) return KIND_NUMBER;
+    if ((f & NLP_FLAG_IS_UPPER) && lex->length > 1) return KIND_UPPER;
+    if (f & NLP_FLAG_IS_TITLE) return KIND_TITLE;
+    if (f & NLP_FLAG_IS_LOWER) return KIND_LOWER;
+    if (f & NLP_FLAG_IS_ALPHA) return KIND_MIXED;
+    /* Letters next to digits show in the collapsed shape. */
+    int letters = 0, digits = 0;
+    for (unsigned k = 0; k < 8; k++) {
+        char c = (char)(short_shape >> (8 * k));
+        letters |= c == 'x' || c == 'X';
+        digits |= c == 'd';
+    }
+    return letters && digits ? KIND_ALNUM : KIND_OTHER;
+}
+
+/* The word's shape with runs collapsed ("McCain" -> "XxXx", "2005" -> "d"),
+ * at most 8 characters packed into an integer. Bytes of non-ASCII code
+ * points count as one letter 'x'. */
+static uint64_t short_shape_of(const char *s, size_t len) {
+    uint64_t packed = 0;
+    unsigned n = 0;
+    char last = 0;
+    for (size_t i = 0; i < len && n < 8; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char k;
+        if (c >= 'A' && c <= 'Z') k = 'X';
+        else if (c >= 'a' && c <= 'z') k = 'x';
+        else if (c >= '0' && c <= '9') k = 'd';
+        else if (c >= 0x80) {
+            if ((c & 0xc0) == 0x80) continue; /* continuation byte */
+            k = 'x';
+        } else k = (char)c;
+        if (k == last) continue;
+        packed |= (uint64_t)(unsigned char)k << (8 * n++);
+        last = k;
+    }
+    return packed;
+}
+
+static uint8_t caps_style(const nlp__ner_token_t *t, uint32_t start, uint32_t end) {
+    uint32_t alpha = 0, caps = 0, upper = 0;
+    for (uint32_t i = start + 1; i < end; i++) {
+        uint8_t k = t[i].kind;
+        if (k != KIND_LOWER && k != KIND_TITLE && k != KIND_UPPER && k != KIND_MIXED)
+            continue;
+        alpha++;
+        caps += k == KIND_TITLE || k == KIND_UPPER;
+        upper += k == KIND_UPPER;
+    }
+    if (alpha < 3) return CAPS_SHORT;
+    if (upper * 10 >= alpha * 8) return CAPS_SHOUTING;
+    if (caps * 10 >= alpha * 6) return CAPS_HEADLINE;
+    if (caps * 10 >= alpha * 3) return CAPS_SOME;
+    return CAPS_PLAIN;
+}
+
+nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
+                                  const nlp__ner_lexicon_t *lexicon,
+                                  nlp__arena_t *scratch,
+                                  nlp__ner_token_t **out) {
+    *out = NULL;
+    uint32_t n = doc->n_tokens;
+    size_t total = (size_t)n + 2 * NLP__NER_TOKEN_PAD;
+    nlp__ner_token_t *all = NLP__ARENA_NEW(scratch, nlp__ner_token_t, total);
+    uint64_t *lower = NLP__ARENA_NEW(scratch, uint64_t, n ? n : 1);
+    uint32_t *codes = NLP__ARENA_NEW(scratch, uint32_t, n ? n : 1);
+    if (!all || !lower || !codes) return NLP_NOMEM;
+    memset(all, 0, total * sizeof *all);
+    nlp__ner_token_t *t = all + NLP__NER_TOKEN_PAD;
+    for (int k = 1; k <= NLP__NER_TOKEN_PAD; k++)
+        t[-k].kind = t[n + (uint32_t)k - 1].kind = KIND_NONE;
+    int has_tags = (doc->layers & NLP_HAS_TAG) != 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const nlp_token_t *tok = &doc->tokens[i];
+        const nlp_lexeme_t *lex = tok->lex;
+        const char *s = doc->text + tok->idx;
+        size_t len = tok->len;
+        nlp__ner_token_t *a = &t[i];
+        a->orth = lex->orth;
+        a->norm = lex->norm;
+        a->lower = lex->lower;
+        a->shape = lex->shape;
+        a->prefix = lex->prefix;
+        a->suffix = lex->suffix;
+        a->tag = has_tags ? tok->tag : 0;
+        a->short_shape = short_shape_of(s, len);
+        size_t suf4 = nlp__utf8_suffix_start(s, len, 4);
+        a->suffix4 = nlp__feat_bytes(T_SUFFIX4, s + suf4, len - suf4);
+        a->prefix3 = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
+        a->kind = kind_of(lex, a->short_shape);
+        a->word_code = lexicon ? nlp__ner_lexicon_word(lexicon, lex->lower) : 0;
+        lower[i] = lex->lower;
+    }
+    for (uint32_t start = 0; start < n;) {
+        uint32_t end = nlp__doc_sent_end(doc, start);
+        if (end <= start || end > n) end = n;
+        uint8_t caps = caps_style(t, start, end);
+        for (uint32_t i = start; i < end; i++) t[i].sent_caps = caps;
+        t[start].sent_first = 1;
+        t[end - 1].sent_last = 1;
+        if (lexicon) {
+            nlp__ner_lexicon_match(lexicon, lower + start, end - start, codes);
+            for (uint32_t i = start; i < end; i++) t[i].phrase_code = codes[i - start];
+        }
+        start = end;
+    }
+    *out = t;
+    return NLP_OK;
+}
+
+/* The parts of lexicon codes the features use. */
+static uint64_t word_evidence(uint32_t code) {
+    return NLP__NER_LEX_LABEL(code) | NLP__NER_LEX_SHARE(code) << 8;
+}
+
+static uint64_t phrase_evidence(uint32_t code) {
+    return NLP__NER_LEX_LABEL(code) | (uint64_t)NLP__NER_LEX_POS(code) << 8;
+}
+
+/* A feature that exists only when its value does (0: absent). */
+static uint64_t feat_if(int present, uint64_t id) { return present ? id : 0; }
+
+void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
+                              uint64_t *f) {
+    const nlp__ner_token_t *w = &t[i], *m1 = &t[i - 1], *m2 = &t[i - 2];
+    const nlp__ner_token_t *p1 = &t[i + 1], *p2 = &t[i + 2];
+    uint64_t kinds = (uint64_t)m1->kind << 16 | (uint64_t)w->kind << 8 | p1->kind;
+    int tagged = w->tag != 0;
+    size_t k = 0;
+    f[k++] = nlp__feat1(T_BIAS, 0);
+    f[k++] = nlp__feat1(T_NORM, w->norm);
+    f[k++] = nlp__feat1(T_ORTH, w->orth);
+    f[k++] = nlp__feat1(T_SHAPE, w->shape);
+    f[k++] = w->prefix3;
+    f[k++] = nlp__feat1(T_SUFFIX3, w->suffix);
+    f[k++] = w->suffix4;
+    f[k++] = nlp__feat1(T_NORM_M1, m1->norm);
+    f[k++] = nlp__feat1(T_NORM_M2, m2->norm);
+    f[k++] = nlp__feat1(T_NORM_P1, p1->norm);
+    f[k++] = nlp__feat1(T_NORM_P2, p2->norm);
+    f[k++] = nlp__feat1(T_SHAPE_M1, m1->shape);
+    f[k++] = nlp__feat1(T_SHAPE_P1, p1->shape);
+    f[k++] = nlp__feat1(T_SSHAPE_M2, m2->short_shape);
+    f[k++] = nlp__feat1(T_SSHAPE_P2, p2->short_shape);
+    f[k++] = nlp__feat3(T_SSHAPE_WINDOW, m1->short_shape, w->short_shape,
+                        p1->short_shape);
+    f[k++] = nlp__feat2(T_NORM_M1_NORM, m1->norm, w->norm);
+    f[k++] = nlp__feat2(T_NORM_NORM_P1, w->norm, p1->norm);
+    f[k++] = nlp__feat1(T_SUFFIX3_M1, m1->suffix);
+    f[k++] = nlp__feat1(T_SUFFIX3_P1, p1->suffix);
+    f[k++] = nlp__feat1(T_KIND, w->kind);
+    f[k++] = nlp__feat1(T_KIND_WINDOW, kinds);
+    f[k++] = nlp__feat2(T_SENT_FIRST_KIND, w->sent_first, w->kind);
+    f[k++] = nlp__feat2(T_SENT_LAST_KIND, w->sent_last, w->kind);
+    f[k++] = nlp__feat2(T_SENT_CAPS_KIND, w->sent_caps, w->kind);
+    f[k++] = nlp__feat1(T_WORD_CODE, w->word_code & 0x1fffu);
+    f[k++] = nlp__feat3(T_WORD_LOWER_KIND, NLP__NER_LEX_LOWER(w->word_code),
+                        w->kind, w->sent_first);
+    f[k++] = nlp__feat1(T_WORD_M1, word_evidence(m1->word_code));
+    f[k++] = nlp__feat1(T_WORD_P1, word_evidence(p1->word_code));
+    f[k++] = nlp__feat1(T_PHRASE, w->phrase_code & 0xc1fffu);
+    f[k++] = nlp__feat2(T_PHRASE_KIND, phrase_evidence(w->phrase_code), w->kind);
+    f[k++] = nlp__feat1(T_PHRASE_M1, phrase_evidence(m1->phrase_code));
+    f[k++] = nlp__feat1(T_PHRASE_P1, phrase_evidence(p1->phrase_code));
+    f[k++] = feat_if(tagged, nlp__feat1(T_TAG, w->tag));
+    f[k++] = feat_if(tagged, nlp__feat1(T_TAG_M1, m1->tag));
+    f[k++] = feat_if(tagged, nlp__feat1(T_TAG_P1, p1->tag));
+    f[k++] = feat_if(tagged, nlp__feat2(T_TAG_M1_TAG, m1->tag, w->tag));
+    f[k++] = feat_if(tagged, nlp__feat2(T_TAG_TAG_P1, w->tag, p1->tag));
+    f[k++] = feat_if(tagged, nlp__feat2(T_TAG_KIND, w->tag, w->kind));
+    f[k++] = nlp__feat2(T_NORM_M1_SHAPE, m1->norm, w->shape);
+    f[k++] = nlp__feat2(T_SHAPE_NORM_P1, w->shape, p1->norm);
+    f[k++] = nlp__feat2(T_NORM_M1_NORM_P1, m1->norm, p1->norm);
+    f[k++] = nlp__feat2(T_NORM_P1_P2, p1->norm, p2->norm);
+    f[k++] = nlp__feat2(T_NORM_M2_M1, m2->norm, m1->norm);
+}
+
+size_t nlp__ner_state_features(const nlp__ner_token_t *t,
+                               const nlp__biluo_state_t *s, uint32_t prev1,
+                               uint32_t prev2, uint64_t *f) {
+    const nlp__ner_token_t *w = &t[s->i], *p1 = &t[s->i + 1];
+    uint64_t kinds = (uint64_t)w->kind << 8 | p1->kind;
+    size_t k = 0;
+    f[k++] = nlp__feat1(S_PREV, prev1);
+    f[k++] = nlp__feat2(S_PREV2, prev1, prev2);
+    f[k++] = nlp__feat2(S_PREV_NORM, prev1, w->norm);
+    f[k++] = nlp__feat2(S_PREV_SHAPE, prev1, w->shape);
+    f[k++] = nlp__feat2(S_PREV_KINDS, prev1, kinds);
+    f[k++] = nlp__feat2(S_PREV_PHRASE, prev1, phrase_evidence(w->phrase_code));
+    f[k++] = nlp__feat2(S_PREV_WORD, prev1, word_evidence(w->word_code));
+    f[k++] = nlp__feat2(S_PREV_NORM_P1, prev1, p1->norm);
+    if (w->tag) f[k++] = nlp__feat2(S_PREV_TAG, prev1, w->tag);
+    if (s->open_label != NLP__BILUO_NONE) {
+        uint32_t length = s->i - s->open_start;
+        uint64_t label = (uint64_t)s->open_label;
+        f[k++] = nlp__feat2(S_OPEN_LENGTH, label, length < 5 ? length : 5);
+        f[k++] = nlp__feat2(S_OPEN_NORM, label, w->norm);
+        f[k++] = nlp__feat3(S_OPEN_FIRST_KIND, label, t[s->open_start].norm, w->kind);
+    }
+    return k;
+}

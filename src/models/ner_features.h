@@ -1,0 +1,75 @@
+/* Feature templates of the entity recogniser.
+ *
+ * The features of a token come in two parts: static ones that depend only
+ * on the text (the word and its neighbours, their shapes and affixes,
+ * capitalisation of the word and of its sentence, sentence position,
+ * entity-lexicon codes, tags of an upstream tagger) and state ones that
+ * depend on the decisions taken so far (previous actions, the open entity).
+ * Static features are computed once per token, which lets training cache
+ * them; state features are recomputed at every step.
+ *
+ * Template numbers are part of the model format: append only, and bump
+ * NLP__NER_FEATURE_VERSION whenever a feature's meaning changes.
+ *
+ * All functions are pure and thread-safe.
+ */
+#ifndef NLP_MODELS_NER_FEATURES_H
+#define NLP_MODELS_NER_FEATURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "models/biluo.h"
+#include "models/ner_lexicon.h"
+#include "spacyc/doc.h"
+
+#define NLP__NER_FEATURE_VERSION 1u
+
+/* What the templates read about one token, gathered once per Doc. */
+typedef struct nlp__ner_token {
+    uint64_t orth, norm, lower, shape, prefix, suffix, tag;
+    uint64_t short_shape; /* shape with runs collapsed, packed in 8 bytes */
+    uint64_t suffix4;     /* id of the last four code points */
+    uint64_t prefix3;     /* id of the first three code points */
+    uint32_t word_code;   /* entity-lexicon code of the word */
+    uint32_t phrase_code; /* entity-lexicon match covering the word */
+    uint8_t kind;         /* capitalisation class, see ner_features.c */
+    uint8_t sent_first;   /* 1 on the first token of its sentence */
+    uint8_t sent_last;    /* 1 on the last token of its sentence */
+    uint8_t sent_caps;    /* capitalisation style of its sentence */
+} nlp__ner_token_t;
+
+/* Entries readable before the first and after the last token. */
+#define NLP__NER_TOKEN_PAD 2
+
+/* Gathers the attributes of every token of `doc` into an array carved from
+ * `scratch` (valid until the scratch arena is reset); *out points at token
+ * 0, with NLP__NER_TOKEN_PAD empty entries on either side. Sentences are
+ * the Doc's (nlp__doc_sent_end); tags are read when the Doc has them. */
+nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
+                                  const nlp__ner_lexicon_t *lexicon,
+                                  nlp__arena_t *scratch,
+                                  nlp__ner_token_t **out);
+
+/* The number of static features of a token (some may be 0: absent). */
+#define NLP__NER_N_STATIC 44
+/* The most state features of a step. */
+#define NLP__NER_MAX_STATE 12
+#define NLP__NER_MAX_FEATS (NLP__NER_N_STATIC + NLP__NER_MAX_STATE)
+
+/* "No action": the previous token is outside the sentence. */
+#define NLP__NER_NO_ACTION UINT32_MAX
+
+/* Writes the NLP__NER_N_STATIC static features of token i. */
+void nlp__ner_static_features(const nlp__ner_token_t *tokens, uint32_t i,
+                              uint64_t *feats);
+
+/* Writes the state features of the step for token s->i, given the actions
+ * taken for the two tokens before it (NLP__NER_NO_ACTION before the
+ * sentence); returns how many were written. */
+size_t nlp__ner_state_features(const nlp__ner_token_t *tokens,
+                               const nlp__biluo_state_t *s, uint32_t prev1,
+                               uint32_t prev2, uint64_t *feats);
+
+#endif
