@@ -304,15 +304,41 @@ static void damage_first_start(uint8_t *buf, size_t *len) {
     memcpy(buf + 64 + 4, &one, 4); /* slots[0].start = 1 */
 }
 static void damage_entry_class(uint8_t *buf, size_t *len) {
-    /* The last entry sits just before the end (the padding is 0 or 4). */
-    uint32_t n_entries;
-    memcpy(&n_entries, buf + 20, 4);
+    /* The image has one sparse row: its first pair's class goes out of
+     * range. */
     uint32_t n_slots;
     memcpy(&n_slots, buf + 12, 4);
-    size_t at = 64 + ((size_t)n_slots + 1) * 8 + ((size_t)n_entries - 1) * 4;
-    assert_true(at + 4 <= *len);
-    uint16_t bad = 500;
-    memcpy(buf + at, &bad, 2);
+    const uint8_t *slots = buf + 64;
+    for (uint32_t s = 0; s < n_slots; s++) {
+        uint32_t fp, start;
+        memcpy(&fp, slots + 8 * s, 4);
+        memcpy(&start, slots + 8 * s + 4, 4);
+        if (fp && !(start & 0x80000000u)) {
+            size_t at = 64 + ((size_t)n_slots + 1) * 8 + (size_t)start * 4;
+            assert_true(at + 4 <= *len);
+            uint16_t bad = 500;
+            memcpy(buf + at, &bad, 2);
+            return;
+        }
+    }
+    fail_msg("no sparse row in the image");
+}
+static void damage_dense_flag(uint8_t *buf, size_t *len) {
+    (void)len;
+    /* Flagging a sparse row of 1 pair as dense breaks its length. */
+    uint32_t n_slots;
+    memcpy(&n_slots, buf + 12, 4);
+    for (uint32_t s = 0; s < n_slots; s++) {
+        uint32_t fp, start;
+        memcpy(&fp, buf + 64 + 8 * s, 4);
+        memcpy(&start, buf + 64 + 8 * s + 4, 4);
+        if (fp && !(start & 0x80000000u)) {
+            start |= 0x80000000u;
+            memcpy(buf + 64 + 8 * s + 4, &start, 4);
+            return;
+        }
+    }
+    fail_msg("no sparse row in the image");
 }
 static void damage_scale(uint8_t *buf, size_t *len) {
     (void)len;
@@ -334,8 +360,21 @@ static void test_linear_open_rejects_corrupt_images(void **state) {
     expect_corrupt(image, len, damage_classes);
     expect_corrupt(image, len, damage_full_table);
     expect_corrupt(image, len, damage_first_start);
-    expect_corrupt(image, len, damage_entry_class);
     expect_corrupt(image, len, damage_scale);
+    free(image);
+    nlp__perceptron_free(p);
+
+    /* Many classes and one update per feature: sparse rows. */
+    assert_int_equal(nlp__perceptron_create(NULL, 40, &p), NLP_OK);
+    for (uint64_t i = 0; i < 10; i++) {
+        uint64_t f = nlp__feat1(5, i);
+        assert_int_equal(nlp__perceptron_update(p, &f, 1, (uint32_t)i, (uint32_t)i + 1, 1.0f),
+                         NLP_OK);
+        nlp__perceptron_tick(p);
+    }
+    assert_int_equal(nlp__perceptron_freeze(p, &image, &len), NLP_OK);
+    expect_corrupt(image, len, damage_entry_class);
+    expect_corrupt(image, len, damage_dense_flag);
 
     /* A misaligned image is refused rather than read unaligned. */
     uint8_t *buf = malloc(len + 8);

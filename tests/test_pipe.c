@@ -630,7 +630,7 @@ static void run_json(nlp_t *nlp, const char *path, int threads, size_t batch,
 
 /* Sentence texts from an EWT file ("# text = ..." lines), or NULL. */
 static char *ewt_texts(size_t max_bytes, size_t *len) {
-    const char *path = test_ewt_path("en_ewt-ud-dev.conllu");
+    const char *path = test_ewt_path("dev.conllu");
     if (!path) return NULL;
     FILE *fp = fopen(path, "r");
     if (!fp) return NULL;

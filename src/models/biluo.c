@@ -1,8 +1,6 @@
 /* The BILUO transition system and its dynamic oracle. */
 #include "biluo.h"
 
-#include <string.h>
-
 #include "core/alloc.h"
 
 nlp__biluo_state_t nlp__biluo_init(uint32_t start, uint32_t end) {

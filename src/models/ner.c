@@ -36,7 +36,8 @@
 #define LEXICON_FOLDS 5u
 /* After the first epoch, training follows its own prediction this often
  * (out of 1024) and the oracle otherwise. */
-#define EXPLORE_PER_1024 1024u
+#define EXPLORE_PER_1024 explore_rate()
+static unsigned explore_rate(void) { const char *e = getenv("NER_EXPLORE"); return e ? (unsigned)atoi(e) : 1024u; }
 /* Averaged weights smaller than this are dropped from the model image. */
 #define FREEZE_MIN_WEIGHT 0.0f
 
@@ -291,3 +292,457 @@ nlp_status_t nlp__ner_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
     return NLP_OK;
 }
 
+
+/* ---- Training ----------------------------------------------------------- */
+
+typedef struct train_sent {
+    uint32_t first;      /* first word in the per-word arrays */
+    uint32_t n;
+    uint32_t first_span; /* first gold entity in the span array */
+    uint32_t n_spans;
+    uint32_t fold;
+    size_t tokens_at;    /* where word 0 sits in the token array */
+} train_sent_t;
+
+/* The training corpus in the form the epochs need. */
+typedef struct train_set {
+    const nlp_allocator_t *alloc;
+    char **labels;           /* entity type names, sorted */
+    nlp_hash_t *label_ids;   /* their string ids */
+    uint32_t n_labels;
+    train_sent_t *sents;
+    size_t n_sents, n_words, n_spans;
+    uint64_t *lower;         /* per word, for the lexicon */
+    uint8_t *is_lower;
+    int32_t *start_label;    /* per word: the oracle's view of the gold */
+    uint32_t *last;
+    nlp__biluo_span_t *spans;
+    /* Per word, with NLP__NER_TOKEN_PAD empty entries before and after
+     * each sentence, so features read i-2 .. i+2 as at run time. */
+    nlp__ner_token_t *tokens;
+} train_set_t;
+
+static void train_set_free(train_set_t *ts) {
+    for (uint32_t l = 0; l < ts->n_labels; l++) nlp__free(ts->alloc, ts->labels[l]);
+    nlp__free(ts->alloc, ts->labels);
+    nlp__free(ts->alloc, ts->label_ids);
+    nlp__free(ts->alloc, ts->sents);
+    nlp__free(ts->alloc, ts->lower);
+    nlp__free(ts->alloc, ts->is_lower);
+    nlp__free(ts->alloc, ts->start_label);
+    nlp__free(ts->alloc, ts->last);
+    nlp__free(ts->alloc, ts->spans);
+    nlp__free(ts->alloc, ts->tokens);
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists the entity types of the corpus' B-/I- tags, sorted by name. */
+static nlp_status_t collect_labels(train_set_t *ts, const nlp__corpus_t *train) {
+    size_t cap = 0;
+    for (size_t s = 0; s < train->n_sents; s++) {
+        for (uint32_t i = 0; i < train->sents[s].n_words; i++) {
+            const char *tag = train->sents[s].words[i].ner;
+            if ((tag[0] != 'B' && tag[0] != 'I') || tag[1] != '-' || !tag[2]) continue;
+            const char *type = tag + 2;
+            uint32_t l = 0;
+            while (l < ts->n_labels && strcmp(ts->labels[l], type) != 0) l++;
+            if (l < ts->n_labels) continue;
+            if (ts->n_labels == NLP__BILUO_MAX_LABELS)
+                return nlp__fail(NLP_LIMIT, "ner: more than %u entity types",
+                                 NLP__BILUO_MAX_LABELS);
+            if (ts->n_labels == cap) {
+                cap = cap ? cap * 2 : 8;
+                char **labels = nlp__realloc_array(ts->alloc, ts->labels, cap, sizeof *labels);
+                if (!labels) return NLP_NOMEM;
+                ts->labels = labels;
+            }
+            if (!(ts->labels[ts->n_labels] = nlp__strndup(ts->alloc, type, strlen(type))))
+                return NLP_NOMEM;
+            ts->n_labels++;
+        }
+    }
+    if (ts->n_labels == 0)
+        return nlp__fail(NLP_INVALID_ARG, "ner: the training corpus has no entities");
+    qsort(ts->labels, ts->n_labels, sizeof *ts->labels, cmp_str);
+    ts->label_ids = nlp__calloc(ts->alloc, ts->n_labels, sizeof *ts->label_ids);
+    if (!ts->label_ids) return NLP_NOMEM;
+    for (uint32_t l = 0; l < ts->n_labels; l++)
+        ts->label_ids[l] = nlp_hash_string(ts->labels[l], strlen(ts->labels[l]));
+    return NLP_OK;
+}
+
+/* Spreads whole documents over the folds (names recur within a document,
+ * so a sentence's own document must not feed its lexicon features); a
+ * corpus with too few document marks is spread sentence by sentence. */
+static void assign_folds(train_set_t *ts, const nlp__corpus_t *train) {
+    size_t n_docs = 0;
+    for (size_t s = 0; s < train->n_sents; s++) n_docs += train->sents[s].newdoc;
+    int by_doc = n_docs >= 4 * LEXICON_FOLDS;
+    uint32_t doc = 0;
+    for (size_t s = 0; s < train->n_sents; s++) {
+        if (by_doc && s > 0 && train->sents[s].newdoc) doc++;
+        ts->sents[s].fold = (by_doc ? doc : (uint32_t)s) % LEXICON_FOLDS;
+    }
+}
+
+/* The gold entities of one sentence as label indices (entities of unknown
+ * types are left out) into spans[0..*n); `spans` holds n_words entries. */
+static nlp_status_t gold_spans(const train_set_t *ts, const nlp__gold_sent_t *sent,
+                               nlp__biluo_span_t *spans, uint32_t *n) {
+    *n = 0;
+    size_t count = sent->n_words;
+    const char **tags = nlp__calloc(ts->alloc, count ? count : 1, sizeof *tags);
+    nlp_span_t *found = nlp__calloc(ts->alloc, count ? count : 1, sizeof *found);
+    nlp_status_t st = tags && found ? NLP_OK : NLP_NOMEM;
+    if (!st) {
+        for (size_t i = 0; i < count; i++) tags[i] = sent->words[i].ner;
+        size_t n_found;
+        nlp__ents_from_iob2(tags, count, found, count, &n_found);
+        for (size_t e = 0; e < n_found && e < count; e++)
+            for (uint32_t l = 0; l < ts->n_labels; l++)
+                if (ts->label_ids[l] == found[e].label) {
+                    spans[(*n)++] = (nlp__biluo_span_t){found[e].start, found[e].end, l};
+                    break;
+                }
+    }
+    nlp__free(ts->alloc, tags);
+    nlp__free(ts->alloc, found);
+    return st;
+}
+
+/* Pass 1: the words, gold entities and fold of every sentence. */
+static nlp_status_t read_sentences(train_set_t *ts, nlp_vocab_t *vocab,
+                                   const nlp__corpus_t *train) {
+    const nlp_allocator_t *a = ts->alloc;
+    size_t words = 0;
+    for (size_t s = 0; s < train->n_sents; s++) words += train->sents[s].n_words;
+    if (words > UINT32_MAX / 2) return nlp__fail(NLP_LIMIT, "ner: corpus too large");
+    size_t cap = words ? words : 1;
+    ts->n_sents = train->n_sents;
+    ts->sents = nlp__calloc(a, ts->n_sents ? ts->n_sents : 1, sizeof *ts->sents);
+    ts->lower = nlp__calloc(a, cap, sizeof *ts->lower);
+    ts->is_lower = nlp__calloc(a, cap, sizeof *ts->is_lower);
+    ts->start_label = nlp__calloc(a, cap, sizeof *ts->start_label);
+    ts->last = nlp__calloc(a, cap, sizeof *ts->last);
+    ts->spans = nlp__calloc(a, cap, sizeof *ts->spans);
+    if (!ts->sents || !ts->lower || !ts->is_lower || !ts->start_label ||
+        !ts->last || !ts->spans)
+        return NLP_NOMEM;
+    assign_folds(ts, train);
+    size_t tokens_at = NLP__NER_TOKEN_PAD;
+    for (size_t s = 0; s < train->n_sents; s++) {
+        const nlp__gold_sent_t *sent = &train->sents[s];
+        train_sent_t *t = &ts->sents[s];
+        t->first = (uint32_t)ts->n_words;
+        t->n = sent->n_words;
+        t->first_span = (uint32_t)ts->n_spans;
+        t->tokens_at = tokens_at;
+        tokens_at += sent->n_words + NLP__NER_TOKEN_PAD;
+        nlp_status_t st = gold_spans(ts, sent, ts->spans + ts->n_spans, &t->n_spans);
+        if (st) return st;
+        ts->n_spans += t->n_spans;
+        for (uint32_t i = 0; i < sent->n_words; i++) {
+            const char *form = sent->words[i].form[0] ? sent->words[i].form : "_";
+            const nlp_lexeme_t *lex;
+            if ((st = nlp_vocab_get_lexeme(vocab, NULL, form, strlen(form), &lex)))
+                return st;
+            ts->lower[t->first + i] = lex->lower;
+            ts->is_lower[t->first + i] = (lex->flags & NLP_FLAG_IS_LOWER) != 0;
+        }
+        nlp__biluo_gold_fill(ts->spans + t->first_span, t->n_spans, t->n,
+                             ts->start_label + t->first, ts->last + t->first);
+        ts->n_words += sent->n_words;
+    }
+    ts->tokens = nlp__calloc(a, tokens_at, sizeof *ts->tokens);
+    return ts->tokens ? NLP_OK : NLP_NOMEM;
+}
+
+/* The lexicon's view of the training sentences (caller frees). */
+static nlp__ner_lex_sent_t *lexicon_input(const train_set_t *ts) {
+    nlp__ner_lex_sent_t *in = nlp__calloc(ts->alloc, ts->n_sents ? ts->n_sents : 1,
+                                          sizeof *in);
+    if (!in) return NULL;
+    for (size_t s = 0; s < ts->n_sents; s++) {
+        const train_sent_t *t = &ts->sents[s];
+        in[s] = (nlp__ner_lex_sent_t){ts->lower + t->first, ts->is_lower + t->first,
+                                      t->n, ts->spans + t->first_span, t->n_spans,
+                                      t->fold};
+    }
+    return in;
+}
+
+/* Pass 2: the feature attributes of every word, each sentence seeing the
+ * lexicon of the folds it is not in. Upstream components run on the gold
+ * words first, so tag features are the tags they predict. */
+static nlp_status_t gather_tokens(train_set_t *ts, nlp_vocab_t *vocab,
+                                  const nlp__corpus_t *train,
+                                  const nlp__ner_lexicon_t *fold_lexicons,
+                                  const nlp__component_t *const *upstream,
+                                  size_t n_upstream, nlp__arena_t *scratch) {
+    for (size_t s = 0; s < ts->n_sents; s++) {
+        const train_sent_t *t = &ts->sents[s];
+        nlp_doc_t *doc;
+        nlp_status_t st = nlp__gold_doc(vocab, &train->sents[s], &doc);
+        if (st) return st;
+        nlp__ner_token_t *tokens;
+        st = nlp__run_components_on(upstream, n_upstream, doc, scratch);
+        /* A training sentence is one sentence, whatever upstream said. */
+        for (uint32_t i = 0; i < doc->n_tokens && !st; i++)
+            doc->tokens[i].sent_start = i == 0;
+        if (!st) st = nlp__ner_tokens_fill(doc, &fold_lexicons[t->fold], scratch, &tokens);
+        if (!st)
+            memcpy(ts->tokens + t->tokens_at - NLP__NER_TOKEN_PAD,
+                   tokens - NLP__NER_TOKEN_PAD,
+                   (t->n + 2 * NLP__NER_TOKEN_PAD) * sizeof *tokens);
+        nlp__arena_reset(scratch);
+        nlp_doc_free(doc);
+        if (st) return st;
+    }
+    return NLP_OK;
+}
+
+/* The highest-scoring action of zero cost (one always exists). */
+static uint32_t best_zero_cost(const float *scores, const uint32_t *costs,
+                               uint32_t n_actions) {
+    uint32_t best = UINT32_MAX;
+    for (uint32_t a = 0; a < n_actions; a++)
+        if (costs[a] == 0 && (best == UINT32_MAX || scores[a] > scores[best])) best = a;
+    return best;
+}
+
+typedef struct epoch_work {
+    nlp__perceptron_t *p;
+    uint32_t *order;
+    float *scores;
+    uint32_t *costs;
+    uint64_t rng;
+} epoch_work_t;
+
+/* One pass over the training sentences in a shuffled order; *errors
+ * counts the steps whose prediction had a cost. */
+static nlp_status_t train_epoch(const train_set_t *ts, uint32_t epoch,
+                                epoch_work_t *w, size_t *errors) {
+    uint32_t n_labels = ts->n_labels, n_actions = nlp__biluo_n_actions(n_labels);
+    nlp__shuffle_order(w->order, ts->n_sents, &w->rng);
+    *errors = 0;
+    uint64_t feats[NLP__NER_MAX_FEATS];
+    for (size_t k = 0; k < ts->n_sents; k++) {
+        const train_sent_t *t = &ts->sents[w->order[k]];
+        const nlp__ner_token_t *tokens = ts->tokens + t->tokens_at;
+        nlp__biluo_gold_t gold = {ts->start_label + t->first, ts->last + t->first};
+        nlp__biluo_state_t s = nlp__biluo_init(0, t->n);
+        uint32_t prev1 = NLP__NER_NO_ACTION, prev2 = NLP__NER_NO_ACTION;
+        while (!nlp__biluo_done(&s)) {
+            nlp__ner_static_features(tokens, s.i, feats);
+            { static int pct = -1; if (pct < 0) { const char *e = getenv("NER_DROPOUT"); pct = e ? atoi(e) : 0; }
+              if (pct && (int)(nlp__rng_next(&w->rng) % 100) < pct) { static const int idx[] = {1,2,4,5,6,16,17}; for (int q = 0; q < 7; q++) feats[idx[q]] = 0; } }
+            size_t n = NLP__NER_N_STATIC +
+                       nlp__ner_state_features(tokens, &s, prev1, prev2,
+                                               feats + NLP__NER_N_STATIC);
+            nlp__perceptron_scores(w->p, feats, n, w->scores);
+            uint32_t guess = best_valid(w->scores, &s, n_labels);
+            for (uint32_t a = 0; a < n_actions; a++)
+                w->costs[a] = nlp__biluo_cost(&s, n_labels, &gold, a);
+            uint32_t next = guess;
+            if (w->costs[guess] != 0) {
+                uint32_t truth = best_zero_cost(w->scores, w->costs, n_actions);
+                nlp_status_t st = nlp__perceptron_update(w->p, feats, n, truth, guess, 1.0f);
+                if (st) return st;
+                ++*errors;
+                /* The first epoch follows the oracle; later ones mostly
+                 * follow the prediction, to learn from its mistakes. */
+                if (epoch == 0 || nlp__rng_next(&w->rng) % 1024 >= EXPLORE_PER_1024)
+                    next = truth;
+            }
+            nlp__perceptron_tick(w->p);
+            nlp__biluo_span_t span;
+            bool has_span;
+            nlp_status_t st = nlp__biluo_apply(&s, n_labels, next, &span, &has_span);
+            if (st) return st;
+            prev2 = prev1;
+            prev1 = next;
+        }
+    }
+    return NLP_OK;
+}
+
+static const char *label_name(void *ctx, nlp_hash_t label) {
+    const ner_t *ner = ctx;
+    for (uint32_t l = 0; l < ner->n_labels; l++)
+        if (ner->label_ids[l] == label) return ner->names[l];
+    return NULL;
+}
+
+/* Runs the recogniser as it stands over the dev corpus and scores it. */
+static nlp_status_t score_dev(const ner_t *ner, nlp_vocab_t *vocab,
+                              const nlp__corpus_t *dev,
+                              const nlp__component_t *const *upstream,
+                              size_t n_upstream, nlp__arena_t *scratch,
+                              nlp__ents_score_t *score) {
+    nlp__ents_score_init(score);
+    nlp_status_t st = NLP_OK;
+    const char **tags = NULL;
+    nlp_span_t *gold = NULL;
+    size_t cap = 0;
+    for (size_t s = 0; s < dev->n_sents && !st; s++) {
+        const nlp__gold_sent_t *sent = &dev->sents[s];
+        if (sent->n_words > cap) {
+            cap = sent->n_words;
+            nlp__free(ner->alloc, tags);
+            nlp__free(ner->alloc, gold);
+            tags = nlp__calloc(ner->alloc, cap, sizeof *tags);
+            gold = nlp__calloc(ner->alloc, cap, sizeof *gold);
+            if (!tags || !gold) {
+                st = NLP_NOMEM;
+                break;
+            }
+        }
+        nlp_doc_t *doc;
+        if ((st = nlp__gold_doc(vocab, sent, &doc))) break;
+        st = nlp__run_components_on(upstream, n_upstream, doc, scratch);
+        if (!st) st = ner_process(&ner->base, doc, scratch);
+        nlp__arena_reset(scratch);
+        if (!st) {
+            size_t n_gold;
+            for (uint32_t i = 0; i < sent->n_words; i++) tags[i] = sent->words[i].ner;
+            nlp__ents_from_iob2(tags, sent->n_words, gold, cap, &n_gold);
+            nlp__ents_score_add(score, gold, n_gold, doc->ents, doc->n_ents,
+                                label_name, (void *)ner);
+        }
+        nlp_doc_free(doc);
+    }
+    nlp__free(ner->alloc, tags);
+    nlp__free(ner->alloc, gold);
+    return st;
+}
+
+/* Writes the dev scores of one epoch to the log. */
+static void log_epoch(FILE *log, uint32_t epoch, double error_rate,
+                      const nlp__ents_score_t *score, const ner_t *ner) {
+    if (!log) return;
+    nlp__prf_value_t v = nlp__ents_prf(&score->total);
+    fprintf(log, "ner epoch %u: train_err %.4f ents_p %.4f ents_r %.4f ents_f %.4f",
+            epoch + 1, error_rate, v.p, v.r, v.f);
+    for (size_t k = 0; k < score->n_types; k++)
+        fprintf(log, " %s %.4f", score->types[k].name,
+                nlp__ents_prf(&score->types[k].counts).f);
+    fprintf(log, " features %u size %zu\n", ner->model.n_features,
+            ner->image_len + ner->lexicon_len);
+}
+
+/* Builds one lexicon per fold (each without that fold) and the full one. */
+static nlp_status_t build_lexicons(const train_set_t *ts, void **images,
+                                   size_t *lens, nlp__ner_lexicon_t *views) {
+    nlp__ner_lex_sent_t *in = lexicon_input(ts);
+    if (!in) return NLP_NOMEM;
+    nlp_status_t st = NLP_OK;
+    for (uint32_t f = 0; f <= LEXICON_FOLDS && !st; f++) {
+        uint32_t exclude = f < LEXICON_FOLDS ? f : UINT32_MAX;
+        st = nlp__ner_lexicon_build(ts->alloc, in, ts->n_sents, ts->n_labels,
+                                    exclude, &images[f], &lens[f]);
+        if (!st) st = nlp__ner_lexicon_open(images[f], lens[f], &views[f]);
+    }
+    nlp__free(ts->alloc, in);
+    return st;
+}
+
+nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
+                            const nlp__corpus_t *dev,
+                            const nlp__component_t *const *upstream,
+                            size_t n_upstream, const nlp__train_opts_t *opts,
+                            nlp__component_t **out) {
+    *out = NULL;
+    const nlp_allocator_t *alloc = opts->alloc ? opts->alloc : vocab->alloc;
+    uint32_t epochs = opts->epochs ? opts->epochs : DEFAULT_EPOCHS;
+    train_set_t ts;
+    memset(&ts, 0, sizeof ts);
+    ts.alloc = alloc;
+    ner_t *ner = NULL;
+    epoch_work_t w;
+    memset(&w, 0, sizeof w);
+    w.rng = opts->seed;
+    void *lexicons[LEXICON_FOLDS + 1] = {0};
+    size_t lexicon_lens[LEXICON_FOLDS + 1] = {0};
+    nlp__ner_lexicon_t views[LEXICON_FOLDS + 1];
+    void *best = NULL;
+    size_t best_len = 0;
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, alloc, 64u << 10, 2);
+    nlp__arena_init(&scratch, &cache);
+
+    nlp_status_t st = collect_labels(&ts, train);
+    void *blob = NULL;
+    size_t blob_len = 0;
+    if (!st) st = nlp__labels_encode(alloc, (const char *const *)ts.labels,
+                                     ts.n_labels, &blob, &blob_len);
+    if (!st) st = ner_new(vocab, alloc, blob, blob_len, blob, &ner);
+    if (!st) st = read_sentences(&ts, vocab, train);
+    if (!st) st = build_lexicons(&ts, lexicons, lexicon_lens, views);
+    if (!st) st = gather_tokens(&ts, vocab, train, views, upstream, n_upstream, &scratch);
+    if (!st) st = nlp__perceptron_create(alloc, ner->n_actions, &w.p);
+    if (!st) {
+        w.order = nlp__calloc(alloc, ts.n_sents ? ts.n_sents : 1, sizeof *w.order);
+        w.scores = nlp__calloc(alloc, ner->n_actions, sizeof *w.scores);
+        w.costs = nlp__calloc(alloc, ner->n_actions, sizeof *w.costs);
+        if (!w.order || !w.scores || !w.costs) st = NLP_NOMEM;
+    }
+
+    const nlp__freeze_opts_t freeze = {FREEZE_MIN_WEIGHT};
+    double best_f = -1.0;
+    for (uint32_t e = 0; e < epochs && !st; e++) {
+        size_t errors;
+        void *image = NULL;
+        size_t len = 0;
+        nlp__ents_score_t score;
+        nlp__ents_score_init(&score);
+        st = train_epoch(&ts, e, &w, &errors);
+        if (!st) st = nlp__perceptron_freeze_opts(w.p, &freeze, &image, &len);
+        if (!st) st = ner_attach(ner, image, len, lexicons[LEXICON_FOLDS],
+                                 lexicon_lens[LEXICON_FOLDS]);
+        if (!st && dev) st = score_dev(ner, vocab, dev, upstream, n_upstream, &scratch, &score);
+        if (st) {
+            nlp__free(alloc, image);
+            break;
+        }
+        log_epoch(opts->log, e, ts.n_words ? (double)errors / (double)ts.n_words : 0.0,
+                  &score, ner);
+        double f = nlp__ents_prf(&score.total).f;
+        if (!dev || score.total.gold == 0 || f > best_f) {
+            best_f = f;
+            nlp__free(alloc, best);
+            best = image;
+            best_len = len;
+        } else {
+            nlp__free(alloc, image);
+        }
+    }
+    if (!st && !best) st = nlp__fail(NLP_INVALID_ARG, "ner: no epochs trained");
+    if (!st) {
+        /* Keep the best epoch's weights and the lexicon of every fold. */
+        ner->owned_image = best;
+        ner->owned_lexicon = lexicons[LEXICON_FOLDS];
+        lexicons[LEXICON_FOLDS] = NULL;
+        best = NULL;
+        st = ner_attach(ner, ner->owned_image, best_len, ner->owned_lexicon,
+                        lexicon_lens[LEXICON_FOLDS]);
+    }
+    for (uint32_t f = 0; f <= LEXICON_FOLDS; f++) nlp__free(alloc, lexicons[f]);
+    nlp__free(alloc, best);
+    nlp__free(alloc, w.order);
+    nlp__free(alloc, w.scores);
+    nlp__free(alloc, w.costs);
+    nlp__perceptron_free(w.p);
+    train_set_free(&ts);
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+    if (st) {
+        if (ner) ner_free(&ner->base);
+        return st;
+    }
+    *out = &ner->base;
+    return NLP_OK;
+}

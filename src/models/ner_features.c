@@ -224,13 +224,21 @@ static uint64_t phrase_evidence(uint32_t code) {
     return NLP__NER_LEX_LABEL(code) | (uint64_t)NLP__NER_LEX_POS(code) << 8;
 }
 
+#include <stdlib.h>
+static void DEBUG_DROP(uint64_t *f) {
+    static int init = 0; static int drop[64];
+    if (!init) { const char *e = getenv("NER_DROP"); init = 1; while (e && *e) { int v = atoi(e); if (v > 0 && v < 64) drop[v] = 1; while (*e && *e != ',') e++; if (*e) e++; } }
+    for (int t = 1; t <= NLP__NER_N_STATIC; t++) if (drop[t]) f[t - 1] = 0;
+}
+
 /* A feature that exists only when its value does (0: absent). */
 static uint64_t feat_if(int present, uint64_t id) { return present ? id : 0; }
 
 void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
                               uint64_t *f) {
-    const nlp__ner_token_t *w = &t[i], *m1 = &t[i - 1], *m2 = &t[i - 2];
-    const nlp__ner_token_t *p1 = &t[i + 1], *p2 = &t[i + 2];
+    /* Pointer steps, not t[i - 1]: i is unsigned and may be 0. */
+    const nlp__ner_token_t *w = t + i, *m1 = w - 1, *m2 = w - 2;
+    const nlp__ner_token_t *p1 = w + 1, *p2 = w + 2;
     uint64_t kinds = (uint64_t)m1->kind << 16 | (uint64_t)w->kind << 8 | p1->kind;
     int tagged = w->tag != 0;
     size_t k = 0;
@@ -280,12 +288,13 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     f[k++] = nlp__feat2(T_NORM_M1_NORM_P1, m1->norm, p1->norm);
     f[k++] = nlp__feat2(T_NORM_P1_P2, p1->norm, p2->norm);
     f[k++] = nlp__feat2(T_NORM_M2_M1, m2->norm, m1->norm);
+    DEBUG_DROP(f);
 }
 
 size_t nlp__ner_state_features(const nlp__ner_token_t *t,
                                const nlp__biluo_state_t *s, uint32_t prev1,
                                uint32_t prev2, uint64_t *f) {
-    const nlp__ner_token_t *w = &t[s->i], *p1 = &t[s->i + 1];
+    const nlp__ner_token_t *w = t + s->i, *p1 = w + 1;
     uint64_t kinds = (uint64_t)w->kind << 8 | p1->kind;
     size_t k = 0;
     f[k++] = nlp__feat1(S_PREV, prev1);

@@ -28,11 +28,14 @@
 #define DEFAULT_EPOCHS 12
 /* Probability of following the model's own (possibly wrong) move once
  * exploration starts, and the epoch where it starts. */
-#define EXPLORE_P 0.9
+#define EXPLORE_P_DEFAULT 0.9
+#include <stdlib.h> /* TEMP-EXPERIMENT */
+static double tune(const char *name, double dflt) { const char *v = getenv(name); return v ? atof(v) : dflt; } /* TEMP-EXPERIMENT */
+#define EXPLORE_P tune("PARSER_EXPLORE_P", EXPLORE_P_DEFAULT)
 #define EXPLORE_FROM_EPOCH 1
 /* Probability of parsing a paragraph as one Doc rather than sentence by
  * sentence. */
-#define WHOLE_PARAGRAPH_P 0.5
+#define WHOLE_PARAGRAPH_P tune("PARSER_WHOLE_P", 0.5)
 /* Decorated labels rarer than this are replaced by their base label: the
  * parser cannot learn them and each costs two classes. */
 #define DECORATED_MIN_COUNT 10
@@ -628,7 +631,7 @@ static nlp_status_t run_training(trainer_t *t, const nlp__train_opts_t *opts,
         void *image = NULL;
         size_t len = 0;
         if (st == NLP_OK)
-            st = nlp__perceptron_freeze(t->model, &image, &len);
+            st = nlp__perceptron_freeze_opts(t->model, &(nlp__freeze_opts_t){.min_weight = (float)tune("PARSER_MINW", 0)}, &image, &len);
         nlp__linear_t view;
         if (st == NLP_OK)
             st = nlp__linear_open(image, len, &view);

@@ -7,8 +7,11 @@
  * weight over every training instance.
  *
  * Frozen image layout (little-endian, every part 8-byte aligned):
- *   header (64 bytes), slots[n_slots + 1] (8 bytes each), entries[n_entries]
- *   (4 bytes each), zero padding to a multiple of 8 bytes.
+ *   header (64 bytes), slots[n_slots + 1] (8 bytes each), row data of
+ *   n_units 4-byte units, zero padding to a multiple of 8 bytes.
+ * A sparse row is a list of (uint16 class, int16 weight) pairs; a dense row
+ * (flagged in its slot's start) is one int16 weight per class, padded to an
+ * even count. Weights are multiples of the header's scale.
  * A feature's slot comes from its mixed id by multiply-shift range
  * reduction, followed by linear probing; a slot holds only a 32-bit
  * fingerprint, because a false match needs two independent 32-bit
@@ -19,6 +22,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/alloc.h"
 
@@ -31,13 +37,19 @@
 #define IMAGE_MAGIC "SPCLIN01"
 #define IMAGE_HEADER_BYTES 64u
 #define QUANT_MAX 32767.0
+/* A row is stored dense (one weight per class) when at least 1/DIVISOR of
+ * its classes have weights: dense rows are added with a straight vectorisable
+ * loop instead of a scatter, at most doubling their size. */
+#define DENSE_DIVISOR 4u
+/* Set in a slot's start when its row is dense. */
+#define DENSE_FLAG 0x80000000u
 
 typedef struct image_header {
     char magic[8];
     uint32_t n_classes;
     uint32_t n_slots;
     uint32_t n_features;
-    uint32_t n_entries;
+    uint32_t n_units;   /* 4-byte units of row data */
     float scale;
     uint32_t reserved[9];
 } image_header_t;
@@ -45,7 +57,6 @@ typedef struct image_header {
 _Static_assert(sizeof(image_header_t) == IMAGE_HEADER_BYTES,
                "the image header is 64 bytes");
 _Static_assert(sizeof(nlp__linear_slot_t) == 8, "slots are 8 bytes");
-_Static_assert(sizeof(nlp__linear_entry_t) == 4, "entries are 4 bytes");
 
 /* One class weight of a training row. */
 typedef struct train_entry {
@@ -276,9 +287,27 @@ static int keep_weight(double avg, double min_weight) {
     return avg != 0.0 && fabs(avg) >= min_weight;
 }
 
-static int cmp_entry_cls(const void *a, const void *b) {
-    const nlp__linear_entry_t *x = a, *y = b;
-    return (x->cls > y->cls) - (x->cls < y->cls);
+/* The quantised averaged weight of a training entry, or 0 when pruned. */
+static int16_t quantised(const nlp__perceptron_t *p, const train_entry_t *e,
+                         double min_weight, double scale) {
+    double avg = averaged(p, e);
+    if (!keep_weight(avg, min_weight)) return 0;
+    long q = lrint(avg / scale);
+    if (q > (long)QUANT_MAX) q = (long)QUANT_MAX;
+    if (q < -(long)QUANT_MAX) q = -(long)QUANT_MAX;
+    return (int16_t)q;
+}
+
+/* Units (4 bytes) of a row with `n` surviving weights, and whether it is
+ * stored dense. */
+static uint32_t row_units(uint32_t n, uint32_t n_classes, int *dense) {
+    *dense = (uint64_t)n * DENSE_DIVISOR >= n_classes;
+    return *dense ? (n_classes + 1) / 2 : n;
+}
+
+static int cmp_pair_cls(const void *a, const void *b) {
+    const uint16_t *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
 nlp_status_t nlp__perceptron_freeze(const nlp__perceptron_t *p, void **image,
@@ -292,8 +321,9 @@ nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
     *image = NULL;
     *len = 0;
     double min_weight = opts ? opts->min_weight : 0.0;
+    const uint32_t n_classes = p->n_classes;
 
-    /* Pass 1: which features survive, and the largest weight (the scale). */
+    /* Pass 1: the largest surviving weight sets the quantisation step. */
     double max_abs = 0.0;
     for (size_t r = 0; r < p->n_rows; r++) {
         const train_row_t *row = &p->rows[r];
@@ -305,53 +335,48 @@ nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
     }
     double scale = max_abs > 0.0 ? max_abs / QUANT_MAX : 1.0;
 
-    /* A row survives when at least one weight is non-zero after
-     * quantisation. */
-    size_t n_features = 0, n_entries = 0;
-    uint8_t *kept_row = nlp__calloc(p->alloc, p->n_rows ? p->n_rows : 1, 1);
-    if (!kept_row) return NLP_NOMEM;
+    /* Pass 2: surviving weights per row (0: the feature is dropped). */
+    uint32_t *kept = nlp__calloc(p->alloc, p->n_rows ? p->n_rows : 1, sizeof *kept);
+    if (!kept) return NLP_NOMEM;
+    size_t n_features = 0, n_units = 0;
     for (size_t r = 0; r < p->n_rows; r++) {
         const train_row_t *row = &p->rows[r];
-        size_t n = 0;
-        for (uint32_t e = 0; e < row->n; e++) {
-            double avg = averaged(p, &row->entries[e]);
-            if (keep_weight(avg, min_weight) && lrint(avg / scale) != 0) n++;
-        }
-        if (n) {
-            kept_row[r] = 1;
+        for (uint32_t e = 0; e < row->n; e++)
+            kept[r] += quantised(p, &row->entries[e], min_weight, scale) != 0;
+        if (kept[r]) {
+            int dense;
             n_features++;
-            n_entries += n;
+            n_units += row_units(kept[r], n_classes, &dense);
         }
     }
     double want_slots = (double)n_features * FROZEN_SLOTS_PER_FEATURE + 8.0;
-    if (want_slots > (double)(UINT32_MAX - 1) || n_entries > UINT32_MAX) {
-        nlp__free(p->alloc, kept_row);
+    if (want_slots > (double)(UINT32_MAX - 1) || n_units >= DENSE_FLAG) {
+        nlp__free(p->alloc, kept);
         return nlp__fail(NLP_LIMIT, "perceptron: %zu features is too many",
                          n_features);
     }
     uint32_t n_slots = (uint32_t)want_slots;
 
     size_t slots_bytes = ((size_t)n_slots + 1) * sizeof(nlp__linear_slot_t);
-    size_t entries_bytes = n_entries * sizeof(nlp__linear_entry_t);
-    size_t total = IMAGE_HEADER_BYTES + slots_bytes + entries_bytes;
+    size_t total = IMAGE_HEADER_BYTES + slots_bytes + n_units * 4;
     total = (total + 7) & ~(size_t)7;
     uint8_t *buf = nlp__calloc(p->alloc, total, 1);
     uint32_t *slot_row = nlp__malloc(p->alloc, (size_t)n_slots * sizeof *slot_row);
     if (!buf || !slot_row) {
         nlp__free(p->alloc, buf);
         nlp__free(p->alloc, slot_row);
-        nlp__free(p->alloc, kept_row);
+        nlp__free(p->alloc, kept);
         return NLP_NOMEM;
     }
 
-    /* Pass 2: place features in slots. A feature whose fingerprint already
+    /* Pass 3: place features in slots. A feature whose fingerprint already
      * sits on its probe path would be shadowed by it at lookup, so it is
      * dropped (about one in four billion). */
     nlp__linear_slot_t *slots = (nlp__linear_slot_t *)(buf + IMAGE_HEADER_BYTES);
     for (uint32_t s = 0; s < n_slots; s++) slot_row[s] = UINT32_MAX;
     size_t placed = 0;
     for (size_t r = 0; r < p->n_rows; r++) {
-        if (!kept_row[r]) continue;
+        if (!kept[r]) continue;
         uint64_t mixed = mix64(p->rows[r].feature);
         uint32_t fp = frozen_fingerprint(mixed);
         uint32_t s = frozen_home(mixed, n_slots);
@@ -363,27 +388,32 @@ nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
         placed++;
     }
 
-    /* Pass 3: entries in slot order, classes ascending within a row. */
-    nlp__linear_entry_t *entries =
-        (nlp__linear_entry_t *)(buf + IMAGE_HEADER_BYTES + slots_bytes);
+    /* Pass 4: rows in slot order. Sparse rows are (class, weight) pairs in
+     * class order; dense rows are one weight per class. */
+    uint16_t *cells = (uint16_t *)(buf + IMAGE_HEADER_BYTES + slots_bytes);
     uint32_t next = 0;
     for (uint32_t s = 0; s < n_slots; s++) {
         slots[s].start = next;
         if (slot_row[s] == UINT32_MAX) continue;
         const train_row_t *row = &p->rows[slot_row[s]];
-        uint32_t first = next;
+        int dense;
+        uint32_t units = row_units(kept[slot_row[s]], n_classes, &dense);
+        uint16_t *out = cells + 2 * (size_t)next;
+        uint32_t n = 0;
         for (uint32_t e = 0; e < row->n; e++) {
-            double avg = averaged(p, &row->entries[e]);
-            if (!keep_weight(avg, min_weight)) continue;
-            long q = lrint(avg / scale);
+            int16_t q = quantised(p, &row->entries[e], min_weight, scale);
             if (q == 0) continue;
-            if (q > (long)QUANT_MAX) q = (long)QUANT_MAX;
-            if (q < -(long)QUANT_MAX) q = -(long)QUANT_MAX;
-            entries[next].cls = (uint16_t)row->entries[e].cls;
-            entries[next].w = (int16_t)q;
-            next++;
+            if (dense) {
+                out[row->entries[e].cls] = (uint16_t)q;
+            } else {
+                out[2 * n] = (uint16_t)row->entries[e].cls;
+                out[2 * n + 1] = (uint16_t)q;
+                n++;
+            }
         }
-        qsort(entries + first, next - first, sizeof *entries, cmp_entry_cls);
+        if (!dense) qsort(out, n, 2 * sizeof *out, cmp_pair_cls);
+        else slots[s].start |= DENSE_FLAG;
+        next += units;
     }
     slots[n_slots].fingerprint = 0;
     slots[n_slots].start = next;
@@ -391,19 +421,19 @@ nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
     image_header_t h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, IMAGE_MAGIC, sizeof h.magic);
-    h.n_classes = p->n_classes;
+    h.n_classes = n_classes;
     h.n_slots = n_slots;
     h.n_features = (uint32_t)placed;
-    h.n_entries = next;
+    h.n_units = next;
     h.scale = (float)scale;
     memcpy(buf, &h, sizeof h);
     /* Dropped fingerprint twins leave unused space at the end; the length
      * reported is the exact length of what was written. */
-    total = IMAGE_HEADER_BYTES + slots_bytes + (size_t)next * sizeof *entries;
+    total = IMAGE_HEADER_BYTES + slots_bytes + (size_t)next * 4;
     total = (total + 7) & ~(size_t)7;
 
     nlp__free(p->alloc, slot_row);
-    nlp__free(p->alloc, kept_row);
+    nlp__free(p->alloc, kept);
     *image = buf;
     *len = total;
     return NLP_OK;
@@ -422,7 +452,7 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad magic");
     if (h.n_classes == 0 || h.n_classes > NLP__PERCEPTRON_MAX_CLASSES)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %u classes", h.n_classes);
-    if (h.n_slots == 0 || h.n_features >= h.n_slots)
+    if (h.n_slots == 0 || h.n_features >= h.n_slots || h.n_units >= DENSE_FLAG)
         return nlp__fail(NLP_MODEL_CORRUPT,
                          "linear model: %u features in %u slots (needs a free slot)",
                          h.n_features, h.n_slots);
@@ -430,7 +460,7 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad scale");
     size_t expect = IMAGE_HEADER_BYTES +
                     ((size_t)h.n_slots + 1) * sizeof(nlp__linear_slot_t) +
-                    (size_t)h.n_entries * sizeof(nlp__linear_entry_t);
+                    (size_t)h.n_units * 4;
     expect = (expect + 7) & ~(size_t)7;
     if (len != expect)
         return nlp__fail(NLP_MODEL_CORRUPT,
@@ -438,64 +468,98 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
 
     const nlp__linear_slot_t *slots =
         (const nlp__linear_slot_t *)((const uint8_t *)image + IMAGE_HEADER_BYTES);
-    const nlp__linear_entry_t *entries =
-        (const nlp__linear_entry_t *)(slots + h.n_slots + 1);
-    /* Entry ranges must tile [0, n_entries) in slot order, empty slots own
-     * nothing, and the occupied count must match: that makes every probe
-     * loop terminate and every read stay inside the image. */
-    uint32_t occupied = 0;
-    if (slots[0].start != 0 || slots[h.n_slots].start != h.n_entries ||
+    const uint16_t *cells = (const uint16_t *)(slots + h.n_slots + 1);
+    /* Rows must tile [0, n_units) in slot order, empty slots own nothing,
+     * dense rows hold exactly one weight per class, and sparse rows name
+     * valid classes: that makes every probe loop terminate and every read
+     * stay inside the image. */
+    if ((slots[0].start & ~DENSE_FLAG) != 0 || slots[h.n_slots].start != h.n_units ||
         slots[h.n_slots].fingerprint != 0)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot bounds");
+    uint32_t occupied = 0, dense_units = (h.n_classes + 1) / 2;
     for (uint32_t s = 0; s < h.n_slots; s++) {
-        uint32_t a = slots[s].start, b = slots[s + 1].start;
-        if (b < a || (slots[s].fingerprint == 0 && b != a))
+        uint32_t a = slots[s].start & ~DENSE_FLAG;
+        uint32_t b = slots[s + 1].start & ~DENSE_FLAG;
+        int dense = (slots[s].start & DENSE_FLAG) != 0;
+        if (b < a || (slots[s].fingerprint == 0 && (b != a || dense)) ||
+            (dense && b - a != dense_units))
             return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot %u", s);
         occupied += slots[s].fingerprint != 0;
+        for (uint32_t u = a; u < b && !dense; u++)
+            if (cells[2 * (size_t)u] >= h.n_classes)
+                return nlp__fail(NLP_MODEL_CORRUPT,
+                                 "linear model: class %u out of range", cells[2 * (size_t)u]);
     }
     if (occupied != h.n_features)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %u features, header says %u",
                          occupied, h.n_features);
-    for (uint32_t e = 0; e < h.n_entries; e++)
-        if (entries[e].cls >= h.n_classes)
-            return nlp__fail(NLP_MODEL_CORRUPT, "linear model: class %u out of range",
-                             entries[e].cls);
 
     out->n_classes = h.n_classes;
     out->n_slots = h.n_slots;
     out->n_features = h.n_features;
-    out->n_entries = h.n_entries;
+    out->n_units = h.n_units;
     out->scale = h.scale;
     out->slots = slots;
-    out->entries = entries;
+    out->cells = cells;
     return NLP_OK;
 }
 
-unsigned long nlp__stat_dense, nlp__stat_drows, nlp__stat_entries, nlp__stat_hits, nlp__stat_calls;
+/* Adds one frozen row to the scores (in quantisation steps). */
+static inline void add_row(const nlp__linear_t *m, uint32_t s, float *scores) {
+    uint32_t start = m->slots[s].start;
+    const uint16_t *row = m->cells + 2 * (size_t)(start & ~DENSE_FLAG);
+    if (start & DENSE_FLAG) {
+        const uint32_t n = m->n_classes;
+        uint32_t c = 0;
+#if defined(__SSE2__)
+        /* Eight weights at a time; lanes are independent, so the sums are
+         * bit-identical to the scalar loop. */
+        for (; c + 8 <= n; c += 8) {
+            __m128i w = _mm_loadu_si128((const __m128i *)(row + c));
+            __m128i lo = _mm_srai_epi32(_mm_unpacklo_epi16(w, w), 16);
+            __m128i hi = _mm_srai_epi32(_mm_unpackhi_epi16(w, w), 16);
+            _mm_storeu_ps(scores + c, _mm_add_ps(_mm_loadu_ps(scores + c), _mm_cvtepi32_ps(lo)));
+            _mm_storeu_ps(scores + c + 4,
+                          _mm_add_ps(_mm_loadu_ps(scores + c + 4), _mm_cvtepi32_ps(hi)));
+        }
+#endif
+        for (; c < n; c++) scores[c] += (float)(int16_t)row[c];
+    } else {
+        uint32_t n = (m->slots[s + 1].start & ~DENSE_FLAG) - (start & ~DENSE_FLAG);
+        for (uint32_t e = 0; e < n; e++)
+            scores[row[2 * e]] += (float)(int16_t)row[2 * e + 1];
+    }
+}
+
 void nlp__linear_scores(const nlp__linear_t *m, const uint64_t *feats,
                         size_t n_feats, float *scores) {
     const nlp__linear_slot_t *slots = m->slots;
-    const nlp__linear_entry_t *entries = m->entries;
     const uint32_t n_slots = m->n_slots;
-    nlp__stat_calls++;
     memset(scores, 0, m->n_classes * sizeof *scores);
-    for (size_t f = 0; f < n_feats; f++) {
-        if (!feats[f]) continue;
-        uint64_t mixed = mix64(feats[f]);
-        uint32_t fp = frozen_fingerprint(mixed);
-        uint32_t s = frozen_home(mixed, n_slots);
-        for (;;) {
-            uint32_t have = slots[s].fingerprint;
-            if (have == fp) {
-                uint32_t end = slots[s + 1].start;
-                nlp__stat_entries += end - slots[s].start; nlp__stat_hits++;
-                if (end - slots[s].start >= m->n_classes / 3) nlp__stat_dense += end - slots[s].start, nlp__stat_drows++;
-                for (uint32_t e = slots[s].start; e < end; e++)
-                    scores[entries[e].cls] += (float)entries[e].w;
-                break;
+    /* Feature lookups are independent cache misses: the home slots of a
+     * batch are computed and prefetched first so the misses overlap. */
+    enum { BATCH = 32 };
+    uint32_t home[BATCH], fps[BATCH];
+    for (size_t base = 0; base < n_feats; base += BATCH) {
+        size_t n = n_feats - base < BATCH ? n_feats - base : BATCH;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t mixed = mix64(feats[base + i]);
+            fps[i] = feats[base + i] ? frozen_fingerprint(mixed) : 0;
+            home[i] = frozen_home(mixed, n_slots);
+            __builtin_prefetch(&slots[home[i]]);
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint32_t fp = fps[i], s = home[i];
+            if (!fp) continue;
+            for (;;) {
+                uint32_t have = slots[s].fingerprint;
+                if (have == fp) {
+                    add_row(m, s, scores);
+                    break;
+                }
+                if (have == 0) break;
+                if (++s == n_slots) s = 0;
             }
-            if (have == 0) break;
-            if (++s == n_slots) s = 0;
         }
     }
     const float scale = m->scale;

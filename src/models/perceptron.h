@@ -7,8 +7,9 @@
  * (class, weight) entries with the bookkeeping for lazy averaging; features
  * never updated cost nothing. `freeze` turns the averaged weights into a
  * compact immutable image (near-zero weights dropped, weights quantised to
- * 16 bits) that can be stored in a model file and used in place (mmap) by
- * any number of threads.
+ * 16 bits, rows stored sparse or dense, whichever scores faster) that can
+ * be stored in a model file and used in place (mmap) by any number of
+ * threads.
  *
  * Thread safety: a perceptron under training is used by one thread at a
  * time; an opened nlp__linear_t is read-only and may be shared freely.
@@ -27,28 +28,22 @@
 typedef struct nlp__perceptron nlp__perceptron_t;
 
 /* One slot of a frozen feature table: the high 32 bits of the mixed
- * feature id (0 = empty slot) and the index of its first entry; its entries
- * end where the next slot's begin. */
+ * feature id (0 = empty slot) and where its row starts in 4-byte units
+ * (top bit set: a dense row); a row ends where the next slot's begins. */
 typedef struct nlp__linear_slot {
     uint32_t fingerprint;
     uint32_t start;
 } nlp__linear_slot_t;
-
-/* One non-zero averaged weight: weight = w * scale. */
-typedef struct nlp__linear_entry {
-    uint16_t cls;
-    int16_t w;
-} nlp__linear_entry_t;
 
 /* Read-only averaged weights (a view of a frozen image). */
 typedef struct nlp__linear {
     uint32_t n_classes;
     uint32_t n_slots;      /* slots[n_slots] is an end sentinel */
     uint32_t n_features;   /* occupied slots */
-    uint32_t n_entries;
+    uint32_t n_units;      /* 4-byte units of row data */
     float scale;           /* weight of one quantisation step */
     const nlp__linear_slot_t *slots;
-    const nlp__linear_entry_t *entries;
+    const uint16_t *cells; /* row data: (class, weight) pairs or dense rows */
 } nlp__linear_t;
 
 /* How freeze compresses the averaged weights. */

@@ -1,0 +1,54 @@
+/* Per-language data for the tokenizer and the vocabulary, as tables.
+ *
+ * A language is a set of pattern lists in the dialect of
+ * tokenizer/pattern.h plus special cases (exceptions); nothing about a
+ * language is written as code. The tokenizer reads these tables once, when
+ * it is created.
+ */
+#ifndef NLP_LANG_LANG_H
+#define NLP_LANG_LANG_H
+
+#include "core/vocab.h"
+
+/* Variants a special-case row expands to, besides the form as written. */
+enum {
+    /* Also "Title" (first letter upper) and "UPPER" case. */
+    NLP__SPECIAL_CASED = 1u << 0,
+    /* Also with each ' written as the typographic apostrophe U+2019. */
+    NLP__SPECIAL_CURLY = 1u << 1,
+    /* Also with the apostrophes left out: "dont" -> "do" "nt". */
+    NLP__SPECIAL_BARE = 1u << 2,
+};
+
+/* A row of special cases: every stem followed by every ending. `stems` is
+ * a space-separated list; `endings` is a '|'-separated list of endings,
+ * each one or more tokens separated by spaces ("n't|n't 've"); NULL makes
+ * each stem a special case of one token. The text of a special case is its
+ * tokens concatenated, so {"do", "n't"} splits "don't" into "do" "n't". */
+typedef struct nlp__special_rule {
+    const char *stems;
+    const char *endings;
+    unsigned variants; /* NLP__SPECIAL_* */
+} nlp__special_rule_t;
+
+typedef struct nlp__tokenizer_rules {
+    /* NULL-terminated pattern lists. */
+    const char *const *prefixes;    /* split off the start of a chunk */
+    const char *const *suffixes;    /* split off the end */
+    const char *const *infixes;     /* split inside what is left */
+    const char *const *token_match; /* a whole chunk kept as one token */
+    const char *const *url_match;   /* same, tried only after affixes */
+    const nlp__special_rule_t *specials; /* ends with a NULL stems */
+    /* Lower-case forms never made special by a variant ("were" is not
+     * "we" + "re"); NULL-terminated. */
+    const char *const *special_excludes;
+} nlp__tokenizer_rules_t;
+
+/* The rules for `lang` ("en"), or NULL for an unknown language. Static. */
+const nlp__tokenizer_rules_t *nlp__tokenizer_rules_for(const char *lang);
+
+/* English data, defined in en_tokenizer.c and en_lex.c. */
+extern const nlp__tokenizer_rules_t nlp__en_tokenizer_rules;
+extern const nlp__lex_lang_t nlp__en_lex_lang;
+
+#endif

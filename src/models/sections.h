@@ -1,0 +1,23 @@
+/* Naming and fetching the model-file sections of one component: each
+ * section is "<prefix><suffix>", e.g. "tagger" + ".model". */
+#ifndef NLP_MODELS_SECTIONS_H
+#define NLP_MODELS_SECTIONS_H
+
+#include <stddef.h>
+
+#include "io/model_file.h"
+
+/* Writes prefix + suffix into buf (NLP__MODEL_SECTION_NAME_MAX + 1 bytes);
+ * NLP_LIMIT when the name does not fit. */
+nlp_status_t nlp__section_name(char *buf, const char *prefix,
+                               const char *suffix);
+/* Adds section prefix + suffix holding data[0..len). */
+nlp_status_t nlp__section_put(nlp__model_writer_t *w, const char *prefix,
+                              const char *suffix, const void *data, size_t len);
+/* The bytes of section prefix + suffix; a missing section is
+ * NLP_MODEL_CORRUPT naming it. */
+nlp_status_t nlp__section_get(const nlp__model_reader_t *r, const char *prefix,
+                              const char *suffix, const void **data,
+                              size_t *len);
+
+#endif

@@ -1,0 +1,74 @@
+/* Tokenizer internals shared by tokenizer.c and specials.c. */
+#ifndef NLP_TOKENIZER_IMPL_H
+#define NLP_TOKENIZER_IMPL_H
+
+#include "core/arena.h"
+#include "lang/lang.h"
+#include "pattern.h"
+#include "tokenizer.h"
+
+/* How a chunk splits into tokens: a special case or a cached result. It
+ * holds permanent lexemes only, lives in the tokenizer's arena and is
+ * read-only once published. */
+typedef struct nlp__split {
+    uint32_t len;             /* bytes of the chunk */
+    uint32_t n;               /* tokens */
+    const char *text;         /* the chunk's bytes, for collision checks */
+    const uint32_t *tok_len;  /* bytes of each token */
+    const nlp_lexeme_t *lex[];
+} nlp__split_t;
+
+/* Open addressing over the chunk's xxh3 hash, one slot per cache line
+ * half, so a lookup usually touches one line before the split itself. */
+typedef struct nlp__split_slot {
+    uint64_t key; /* 0: empty */
+    const nlp__split_t *split;
+} nlp__split_slot_t;
+
+typedef struct nlp__split_table {
+    nlp__split_slot_t *slots;
+    size_t mask, count;
+} nlp__split_table_t;
+
+/* What a run may change although the tokenizer is shared read-only: the
+ * cache. It is written only outside zones (single-threaded by contract). */
+typedef struct nlp__tok_cache {
+    nlp__split_table_t table;
+    nlp__chunk_cache_t chunks;
+    nlp__arena_t arena; /* splits of the cache and of the special cases */
+} nlp__tok_cache_t;
+
+struct nlp__tokenizer {
+    nlp_vocab_t *vocab;
+    const nlp_allocator_t *alloc;
+    nlp__pattern_set_t *prefixes, *suffixes, *infixes, *token_match,
+        *url_match;
+    nlp__split_table_t specials;
+    size_t max_special_len; /* longer strings skip the specials lookup */
+    nlp__tok_cache_t *cache;
+};
+
+/* The split stored for s[0..len) with hash `key`, or NULL. */
+const nlp__split_t *nlp__split_table_find(const nlp__split_table_t *t,
+                                          uint64_t key, const char *s,
+                                          size_t len);
+/* Stores `split` under `key` (nothing happens for key 0 or a key already
+ * present). The table's arrays come from `alloc`. */
+nlp_status_t nlp__split_table_put(nlp__split_table_t *t,
+                                  const nlp_allocator_t *alloc, uint64_t key,
+                                  const nlp__split_t *split);
+void nlp__split_table_destroy(nlp__split_table_t *t,
+                              const nlp_allocator_t *alloc);
+
+/* Copies tokens (lexemes and lengths, which must add up to len) and the
+ * chunk text into a new split in the cache arena; NULL when out of memory. */
+nlp__split_t *nlp__split_make(nlp__tok_cache_t *cache, const char *text,
+                              size_t len, const nlp_lexeme_t *const *lex,
+                              const uint32_t *tok_len, size_t n);
+
+/* Expands the language's special-case rows into tok->specials and the
+ * cache, making their lexemes permanent. */
+nlp_status_t nlp__specials_build(nlp__tokenizer_t *tok,
+                                 const nlp__tokenizer_rules_t *rules);
+
+#endif

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# End-to-end tests of `spacyc parse`: identical output whatever the thread
+# count, batch size or chunk size; files and standard input; atomic -o; clear
+# errors and non-zero exit codes for anything that is not a complete output.
+# Usage: test_cli_parse.sh PATH/TO/spacyc
+# With the trained model present (SPACYC_MODEL), the same checks also run on
+# the full pipeline; otherwise on a blank (tokenizer-only) one.
+set -u
+spacyc=${1:?usage: test_cli_parse.sh PATH/TO/spacyc}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+# check NAME COMMAND...: the command must succeed.
+check() {
+  local name=$1
+  shift
+  if "$@"; then ok; else fail "$name"; fi
+}
+
+# An input with the awkward cases: CRLF, empty and blank lines, a line far
+# longer than the small chunk sizes, paragraphs, no final newline.
+{
+  for i in $(seq 1 200); do
+    printf 'Line %d: the quick brown fox jumps over the lazy dog, id%dx.\n' "$i" "$((i * 7919))"
+    if [ $((i % 9)) -eq 0 ]; then printf '\n'; fi
+    if [ $((i % 13)) -eq 0 ]; then printf 'Windows line %d\r\n  \t\r\n' "$i"; fi
+    if [ $((i % 50)) -eq 0 ]; then printf 'long%.0s ' $(seq 1 600); printf '\n'; fi
+  done
+  printf 'The last line has no newline.'
+} >"$work/in.txt"
+
+models=("--blank en")
+if [ -n "${SPACYC_MODEL:-}" ] && [ -r "$SPACYC_MODEL" ]; then
+  models+=("--model $SPACYC_MODEL")
+fi
+
+for model in "${models[@]}"; do
+  for format in json conllu; do
+    for per in line paragraph; do
+      ref="$work/ref.$format.$per"
+      # shellcheck disable=SC2086
+      if ! "$spacyc" parse $model --threads 1 --format "$format" --doc-per "$per" \
+        "$work/in.txt" >"$ref" 2>"$work/err"; then
+        fail "reference run ($model $format $per)"
+        continue
+      fi
+      check "no stderr chatter when stderr is not a terminal" test ! -s "$work/err"
+      check "output is not empty ($format $per)" test -s "$ref"
+      for threads in 1 2 8; do
+        for settings in "--batch-size 1 --chunk-bytes 1" "--batch-size 3 --chunk-bytes 7" \
+          "--batch-size 1000 --chunk-bytes 100" "--chunk-bytes 4K"; do
+          # shellcheck disable=SC2086
+          "$spacyc" parse $model --threads "$threads" $settings --format "$format" \
+            --doc-per "$per" "$work/in.txt" >"$work/out" 2>/dev/null
+          check "identical output: $model $format $per threads=$threads $settings" \
+            cmp -s "$ref" "$work/out"
+        done
+      done
+      # Standard input, both redirected (seekable) and through a pipe.
+      # shellcheck disable=SC2086
+      "$spacyc" parse $model --threads 2 --chunk-bytes 5 --format "$format" --doc-per "$per" \
+        - <"$work/in.txt" >"$work/out"
+      check "stdin redirect ($format $per)" cmp -s "$ref" "$work/out"
+      # shellcheck disable=SC2086
+      cat "$work/in.txt" | "$spacyc" parse $model --threads 2 --chunk-bytes 5 \
+        --format "$format" --doc-per "$per" >"$work/out"
+      check "stdin pipe ($format $per)" cmp -s "$ref" "$work/out"
+    done
+  done
+done
+
+ref="$work/ref.json.line"
+# One JSON object per input line, empty lines included.
+lines=$(($(wc -l <"$work/in.txt") + 1))
+check "one JSON line per input line" test "$(wc -l <"$ref")" -eq "$lines"
+
+# -o writes the same bytes, atomically, and leaves no temporary file.
+"$spacyc" parse --blank en --format json -o "$work/o.json" "$work/in.txt"
+check "-o succeeds" test $? -eq 0
+check "-o content" cmp -s "$ref" "$work/o.json"
+check "-o leaves no temporary file" test -z "$(ls "$work" | grep tmp-)"
+
+# Failures: a clear message, a non-zero exit, and no output file.
+echo "keep me" >"$work/existing"
+"$spacyc" parse --blank en -o "$work/existing" "$work/missing.txt" 2>"$work/err"
+check "missing input fails" test $? -eq 1
+check "missing input is named" grep -q "cannot read .*missing.txt" "$work/err"
+check "failed run keeps an existing -o file" grep -qx "keep me" "$work/existing"
+"$spacyc" parse --blank en "$work" >/dev/null 2>"$work/err"
+check "directory input fails" test $? -eq 1
+check "directory input is explained" grep -qi "directory" "$work/err"
+chmod 000 "$work/in.txt"
+if ! cat "$work/in.txt" >/dev/null 2>&1; then
+  "$spacyc" parse --blank en "$work/in.txt" >/dev/null 2>"$work/err"
+  check "unreadable input fails" test $? -eq 1
+fi
+chmod 644 "$work/in.txt"
+"$spacyc" parse --blank en -o "$work/no/such/dir/out.json" "$work/in.txt" 2>"$work/err"
+check "unwritable -o fails" test $? -eq 1
+if [ -w /dev/full ]; then
+  "$spacyc" parse --blank en "$work/in.txt" >/dev/full 2>"$work/err"
+  check "a full disk fails" test $? -eq 1
+  check "a full disk is reported" grep -q "write error" "$work/err"
+fi
+"$spacyc" parse --model "$work/missing.spacyc" "$work/in.txt" >/dev/null 2>"$work/err"
+check "missing model fails" test $? -eq 1
+"$spacyc" parse --blank en --threads -1 "$work/in.txt" >/dev/null 2>&1
+check "bad --threads is a usage error" test $? -eq 2
+"$spacyc" parse --blank en --format xml "$work/in.txt" >/dev/null 2>&1
+check "bad --format is a usage error" test $? -eq 2
+"$spacyc" parse --blank en --chunk-bytes 0 "$work/in.txt" >/dev/null 2>&1
+check "bad --chunk-bytes is a usage error" test $? -eq 2
+
+# A 0-byte file gives an empty output and success.
+: >"$work/empty.txt"
+"$spacyc" parse --blank en --format json "$work/empty.txt" >"$work/out"
+check "empty input succeeds" test $? -eq 0
+check "empty input gives empty output" test ! -s "$work/out"
+
+# On a terminal, stderr shows a progress bar (only checked where script(1)
+# can provide one).
+if command -v script >/dev/null 2>&1; then
+  script -qec "$spacyc parse --blank en --format json -o $work/tty.json $work/in.txt" \
+    /dev/null >"$work/tty" 2>&1 </dev/null
+  check "progress bar on a terminal" grep -q "words/s" "$work/tty"
+  check "progress bar does not touch the output" cmp -s "$ref" "$work/tty.json"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
