@@ -5,8 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/corpus.h"
@@ -264,6 +267,9 @@ static void test_conllu_errors_name_file_and_line(void **state) {
     expect_format_error(r, W("1", "a", "0") W("1", "b", "1") "\n", 2,
                         "word id 1 out of order (expected 2)");
     expect_format_error(r, "# c\n" W("x", "a", "0"), 2, "bad word id \"x\"");
+    expect_format_error(r, W("1", "a", "0") "# sent_id = 2\n" W("1", "b", "0"), 3,
+                        "word id 1 out of order (expected 2); is the blank line "
+                        "before it missing?");
     expect_format_error(r, W("0", "a", "0"), 1, "bad word id \"0\"");
     expect_format_error(r, W("99999999999", "a", "0"), 1, "bad word id");
     expect_format_error(r, W("1", "a", "0") W("2", "b", "-1"), 2,
@@ -309,6 +315,46 @@ static void test_conllu_missing_file_is_io_error(void **state) {
     assert_int_equal(nlp__conllu_read("/tmp", NULL, &c), NLP_IO);
     assert_int_equal(nlp__conllu_read(NULL, NULL, &c), NLP_INVALID_ARG);
     nlp__corpus_free(NULL);
+}
+
+typedef struct fifo_job {
+    const char *path, *text;
+    size_t repeat;
+} fifo_job_t;
+
+static void *fill_fifo(void *arg) {
+    const fifo_job_t *job = arg;
+    FILE *f = fopen(job->path, "w");
+    if (!f) return NULL;
+    for (size_t i = 0; i < job->repeat; i++) fputs(job->text, f);
+    fclose(f);
+    return NULL;
+}
+
+/* A pipe has no size up front, so it is read in growing pieces. */
+static void test_conllu_reads_from_a_pipe(void **state) {
+    (void)state;
+    char dir[] = "/tmp/spacyc-fifo-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    /* About 0.5 MB, so the read buffer has to grow several times. */
+    fifo_job_t job = {path, TWO_SENTENCES, 1000};
+    pthread_t writer;
+    assert_int_equal(pthread_create(&writer, NULL, fill_fifo, &job), 0);
+    test_alloc_t a;
+    test_alloc_init(&a);
+    nlp__corpus_t *c;
+    assert_int_equal(nlp__conllu_read(path, &a.iface, &c), NLP_OK);
+    pthread_join(writer, NULL);
+    assert_int_equal(c->n_sents, 2000);
+    assert_int_equal(c->n_words, 5000);
+    assert_string_equal(c->sents[1999].text, "Hi");
+    nlp__corpus_free(c);
+    assert_int_equal(a.live, 0);
+    unlink(path);
+    rmdir(dir);
 }
 
 static void test_conllu_out_of_memory_sweep(void **state) {
@@ -509,6 +555,7 @@ int main(void) {
         cmocka_unit_test(test_conllu_empty_file_has_no_sentences),
         cmocka_unit_test(test_conllu_errors_name_file_and_line),
         cmocka_unit_test(test_conllu_missing_file_is_io_error),
+        cmocka_unit_test(test_conllu_reads_from_a_pipe),
         cmocka_unit_test(test_conllu_out_of_memory_sweep),
         cmocka_unit_test(test_conllu_ewt_train_counts),
         cmocka_unit_test(test_conllu_ewt_dev_reads),

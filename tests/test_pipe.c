@@ -268,7 +268,7 @@ static void test_pipe_document_failure_is_reported(void **state) {
     assert_string_equal(c.texts.data, "fine\nalso fine\nfine again\nthe end\n");
     /* A failed document has no formatted output either. */
     assert_string_equal(c.outputs.data, "0:1\n1:2\n3:2\n5:2\n");
-    assert_non_null(strstr(nlp_error_detail(), "document 2"));
+    assert_non_null(strstr(nlp_error_detail(), "index 2: "));
     collected_free(&c);
     nlp_free(nlp);
 }

@@ -44,6 +44,17 @@ typedef struct server {
 } server_t;
 
 static server_t shared_server;
+/* Servers started by tests, so that a failed assertion (which leaves its
+ * test early) does not leave one running: the group teardown kills them. */
+static pid_t running[8];
+
+static void remember(pid_t pid, pid_t replace) {
+    for (size_t i = 0; i < sizeof running / sizeof *running; i++)
+        if (running[i] == replace) {
+            running[i] = pid;
+            return;
+        }
+}
 
 static double now_s(void) {
     struct timespec ts;
@@ -80,8 +91,10 @@ static int server_start(server_t *s, const char *const *args) {
             fclose(f);
         }
         const char *at = strstr(text, "listening on http://127.0.0.1:");
-        if (at && sscanf(at, "listening on http://127.0.0.1:%u", &s->port) == 1)
+        if (at && sscanf(at, "listening on http://127.0.0.1:%u", &s->port) == 1) {
+            remember(s->pid, 0);
             return 0;
+        }
         if (waitpid(s->pid, NULL, WNOHANG) == s->pid) break;
         usleep(10000);
     }
@@ -92,23 +105,30 @@ static int server_start(server_t *s, const char *const *args) {
     return -1;
 }
 
-/* Sends SIGTERM and returns the exit status (-1 if it did not exit
- * normally within 20 s). */
+/* Waits up to timeout_s for the server to exit; returns its exit status,
+ * or -1 when it did not exit normally (it is then killed). */
+static int server_wait(server_t *s, double timeout_s) {
+    if (s->pid <= 0) return -1;
+    int status = 0, exited = 0;
+    for (double t0 = now_s(); !exited && now_s() - t0 < timeout_s;) {
+        exited = waitpid(s->pid, &status, WNOHANG) == s->pid;
+        if (!exited) usleep(10000);
+    }
+    if (!exited) {
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+    }
+    remember(0, s->pid);
+    s->pid = 0;
+    unlink(s->log_path);
+    return exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Sends SIGTERM and returns the exit status, as server_wait. */
 static int server_stop(server_t *s) {
     if (s->pid <= 0) return -1;
     kill(s->pid, SIGTERM);
-    int status = 0;
-    for (double t0 = now_s(); now_s() - t0 < 20; usleep(10000)) {
-        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-            s->pid = 0;
-            unlink(s->log_path);
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-    }
-    kill(s->pid, SIGKILL);
-    waitpid(s->pid, NULL, 0);
-    s->pid = 0;
-    return -1;
+    return server_wait(s, 20);
 }
 
 /* Resident memory of a process in KiB, from /proc/PID/status. */
@@ -614,7 +634,13 @@ static void test_load_keeps_memory_flat(void **state) {
             LOAD_REQUESTS, secs, LOAD_REQUESTS / secs, rss_warm, WARMUP_REQUESTS, rss_end,
             LOAD_REQUESTS);
     assert_true(rss_warm > 0);
+#ifdef __SANITIZE_ADDRESS__
+    /* AddressSanitizer's quarantine holds freed memory back on purpose, so
+     * resident memory says nothing here; its leak checker covers leaks. */
+    fprintf(stderr, "# AddressSanitizer build: RSS bound not checked\n");
+#else
     assert_in_range(rss_end, 0, rss_warm + RSS_BOUND_KB);
+#endif
     reply_t r = call("GET", "/health", NULL);
     assert_int_equal(r.status, 200);
     free(r.body);
@@ -684,12 +710,7 @@ static void test_sigterm_finishes_request_in_flight(void **state) {
     free(body);
     conn_close(c);
     free(c);
-    int status = -1;
-    for (double t0 = now_s(); now_s() - t0 < 20 && status < 0; usleep(10000))
-        if (waitpid(s.pid, &status, WNOHANG) != s.pid) status = -1;
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    unlink(s.log_path);
+    assert_int_equal(server_wait(&s, 20), 0);
 }
 
 /* With the trained default model (when present), tokens carry the layers
@@ -738,8 +759,14 @@ static int start_shared(void **state) {
 
 static int stop_shared(void **state) {
     (void)state;
-    if (shared_server.pid && server_stop(&shared_server) != 0) return -1;
-    return 0;
+    int rc = shared_server.pid && server_stop(&shared_server) != 0 ? -1 : 0;
+    for (size_t i = 0; i < sizeof running / sizeof *running; i++) {
+        if (running[i] > 0) {
+            kill(running[i], SIGKILL);
+            waitpid(running[i], NULL, 0);
+        }
+    }
+    return rc;
 }
 
 int main(void) {

@@ -115,7 +115,7 @@ typedef struct nlp_pipe_options {
  * delivered. A document that fails (its status goes to the output callback,
  * with its index) does not stop the others: pipe() goes on to the end and
  * then returns the first such failure's status, with a detail message that
- * names the document. Input errors (NLP_IO), running out of memory outside
+ * names the document's index. Input errors (NLP_IO), running out of memory outside
  * one document, and the output callback asking to stop (NLP_CANCELLED) end
  * the call early. `options` may be NULL for all defaults. */
 

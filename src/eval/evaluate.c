@@ -1,6 +1,7 @@
 /* The evaluator: runs a pipeline over gold data and counts matches. */
 #include "evaluate.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 

@@ -85,8 +85,8 @@ static nlp_status_t read_word(const nlp__text_reader_t *r,
         return nlp__format_error(r->path, r->line, "bad word id \"%s\"", f[ID]);
     if ((size_t)id != b->n_words + 1)
         return nlp__format_error(r->path, r->line,
-                                 "word id %d out of order (expected %zu)", id,
-                                 b->n_words + 1);
+                                 "word id %d out of order (expected %zu)%s", id,
+                                 b->n_words + 1, nlp__id_order_hint(id));
     int32_t head = -1;
     if (strcmp(f[HEAD], "_") != 0 &&
         (head = nlp__parse_index(f[HEAD], strlen(f[HEAD]))) < 0)

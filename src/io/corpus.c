@@ -4,10 +4,10 @@
 #include "corpus_reader.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,8 +18,10 @@
  * chunk of its own size. */
 #define CORPUS_CHUNK_SIZE ((size_t)1 << 20)
 
+/* An empty corpus with its own arena; the caller frees it with
+ * nlp__corpus_free. */
 static nlp_status_t corpus_create(const nlp_allocator_t *alloc,
-                                nlp__corpus_t **out) {
+                                  nlp__corpus_t **out) {
     alloc = nlp__allocator_or_default(alloc);
     nlp__corpus_t *c = nlp__calloc(alloc, 1, sizeof *c);
     *out = c;
@@ -138,8 +140,11 @@ static uint32_t count_lines(const char *s, const char *end) {
     return lines;
 }
 
+/* Loads the file at `path` into the corpus arena (skipping a UTF-8 byte
+ * order mark) and points `r` at it. A NUL byte in the file is NLP_FORMAT,
+ * since it would silently cut a string short. */
 static nlp_status_t load_text(nlp__corpus_t *c, const char *path,
-                                   nlp__text_reader_t *r) {
+                              nlp__text_reader_t *r) {
     char *buf = NULL;
     size_t len = 0;
     nlp_status_t st = load_into_arena(c, path, &buf, &len);
@@ -159,6 +164,8 @@ static nlp_status_t load_text(nlp__corpus_t *c, const char *path,
     return NLP_OK;
 }
 
+/* The next line, NUL-terminated in place without its "\n" or "\r\n", or
+ * NULL at the end of the text. */
 static char *next_line(nlp__text_reader_t *r) {
     if (r->cur >= r->end) return NULL;
     char *line = r->cur;
@@ -204,6 +211,9 @@ static char *skip_spaces(char *p) {
     return p;
 }
 
+/* Recognises "# key = value", "# key" and "#key=value" comment lines. When
+ * the comment's key is `key`, stores the value (trimmed in place, "" when
+ * absent) and returns 1; otherwise returns 0. */
 static int comment_value(char *line, const char *key, const char **value) {
     if (line[0] != '#') return 0;
     char *p = skip_spaces(line + 1);
@@ -230,8 +240,8 @@ static void builder_reset(nlp__sent_builder_t *b) {
     b->open = 0;
 }
 
-static void builder_init(nlp__sent_builder_t *b,
-                            const nlp_allocator_t *alloc, const char *empty) {
+static void builder_init(nlp__sent_builder_t *b, const nlp_allocator_t *alloc,
+                         const char *empty) {
     memset(b, 0, sizeof *b);
     b->alloc = nlp__allocator_or_default(alloc);
     b->empty = empty;
@@ -248,6 +258,7 @@ static void builder_free(nlp__sent_builder_t *b) {
     b->cap_words = b->cap_mwts = 0;
 }
 
+/* Marks the sentence as begun at `line` unless it has begun already. */
 static void builder_touch(nlp__sent_builder_t *b, uint32_t line) {
     if (b->open) return;
     b->open = 1;
@@ -316,8 +327,9 @@ static nlp__gold_sent_t *corpus_push(nlp__corpus_t *c) {
     return &c->sents[c->n_sents++];
 }
 
-static nlp_status_t builder_finish(nlp__sent_builder_t *b,
-                                      nlp__corpus_t *c) {
+/* Copies the sentence's arrays into the arena, appends it to the corpus
+ * and makes the builder ready for the next sentence. */
+static nlp_status_t builder_finish(nlp__sent_builder_t *b, nlp__corpus_t *c) {
     nlp__gold_word_t *words = NLP__ARENA_NEW(&c->arena, nlp__gold_word_t,
                                              b->n_words ? b->n_words : 1);
     nlp__gold_mwt_t *mwts = NULL;
@@ -334,6 +346,10 @@ static nlp_status_t builder_finish(nlp__sent_builder_t *b,
     c->n_words += b->n_words;
     builder_reset(b);
     return NLP_OK;
+}
+
+const char *nlp__id_order_hint(int32_t id) {
+    return id == 1 ? "; is the blank line before it missing?" : "";
 }
 
 nlp_status_t nlp__format_error(const char *path, uint32_t line,

@@ -8,12 +8,16 @@
 #include "core/arena.h"
 #include "spacyc/common.h"
 
-/* One syntactic word. Strings are NUL-terminated, "_" fields are "". */
+/* One syntactic word. Strings are NUL-terminated, "_" fields are "" (but a
+ * FORM "_" is the underscore itself, and so is its LEMMA). */
 typedef struct nlp__gold_word {
     const char *form, *lemma, *upos, *xpos, *feats, *deprel, *misc;
     const char *ner; /* IOB2 tag ("B-PER", "O") or "" when absent */
     int32_t head;    /* 1-based head word, 0 = root, -1 = none given */
-    uint8_t space_after; /* 0 when MISC has SpaceAfter=No */
+    /* 0 when MISC has SpaceAfter=No; inside a multiword token 0 between
+     * its words and the token's own value after the last. IOB2 files take
+     * it from the "# text" line where the forms can be found there. */
+    uint8_t space_after;
 } nlp__gold_word_t;
 
 /* A multiword token spanning words [first, last] (0-based, inclusive),

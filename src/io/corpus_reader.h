@@ -45,6 +45,10 @@ size_t nlp__split_tabs(char *line, char **fields, size_t max);
  * when it is empty, has other characters or is too large. */
 int32_t nlp__parse_index(const char *s, size_t len);
 
+/* A hint to append to an "id out of order" message: a first id in the
+ * middle of a sentence usually means a missing blank line. */
+const char *nlp__id_order_hint(int32_t id);
+
 /* Returns NLP_FORMAT with the detail "PATH:LINE: what". */
 nlp_status_t nlp__format_error(const char *path, uint32_t line,
                                const char *fmt, ...)

@@ -49,8 +49,8 @@ static nlp_status_t iob2_token_line(const nlp__text_reader_t *r,
         return nlp__format_error(r->path, r->line, "bad token id \"%s\"", f[ID]);
     if ((size_t)id != b->n_words + 1)
         return nlp__format_error(r->path, r->line,
-                                 "token id %d out of order (expected %zu)", id,
-                                 b->n_words + 1);
+                                 "token id %d out of order (expected %zu)%s", id,
+                                 b->n_words + 1, nlp__id_order_hint(id));
     if (f[FORM][0] == '\0')
         return nlp__format_error(r->path, r->line, "empty form");
     const char *prev = b->n_words ? b->words[b->n_words - 1].ner : NULL;

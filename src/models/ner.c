@@ -98,6 +98,7 @@ static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
                        nlp__ner_state_features(tokens, &s, prev1, prev2,
                                                feats + NLP__NER_N_STATIC);
             nlp__linear_scores(&ner->model, feats, k, scores);
+            { static float pen = -1; if (pen < 0) { const char *e = getenv("NER_PEN"); pen = e ? (float)atof(e) : 0; } scores[0] -= pen * ner->model.scale * 1000; }
             uint32_t action = best_valid(scores, &s, ner->n_labels);
             nlp__biluo_span_t span;
             bool has_span;

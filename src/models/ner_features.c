@@ -1,6 +1,7 @@
 /* Feature templates of the entity recogniser. */
 #include "ner_features.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "doc/doc.h"
@@ -75,6 +76,18 @@ enum {
     T_NORM_M1_NORM_P1,
     T_NORM_P1_P2,
     T_NORM_M2_M1,
+    T_CONTEXT_BAG,
+    T_CONTEXT_BAG2,
+    T_CONTEXT_BAG3,
+    T_CONTEXT_BAG4,
+    T_KIND_WINDOW5,
+    T_SUFFIX2,
+    T_PREFIX2,
+    T_RUN1,
+    T_RUN2,
+    T_RUN3,
+    T_RUN4,
+    T_RUN5,
     T_STATIC_END_
 };
 
@@ -196,12 +209,30 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
         a->prefix3 = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
         a->kind = kind_of(lex, a->short_shape);
         a->word_code = lexicon ? nlp__ner_lexicon_word(lexicon, lex->lower) : 0;
+        if (getenv("NER_UNK") && lexicon && a->word_code == 0) {
+            a->norm = a->orth = a->short_shape | 1ull << 63;
+        }
         lower[i] = lex->lower;
     }
     for (uint32_t start = 0; start < n;) {
         uint32_t end = nlp__doc_sent_end(doc, start);
         if (end <= start || end > n) end = n;
         uint8_t caps = caps_style(t, start, end);
+        for (uint32_t i = start; i < end;) {
+            uint32_t j = i;
+            while (j < end && (t[j].kind == KIND_TITLE || t[j].kind == KIND_UPPER ||
+                               t[j].kind == KIND_MIXED || t[j].kind == KIND_ALNUM))
+                j++;
+            for (uint32_t q = i; q < j; q++) {
+                t[q].run_last_norm = t[j - 1].norm;
+                t[q].run_last_code = t[j - 1].word_code;
+                t[q].run_before_norm = i > start ? t[i - 1].norm : 1;
+                t[q].run_len = j - i;
+                t[q].run_first_norm = t[i].norm;
+                t[q].run_after_norm = j < end ? t[j].norm : 1;
+            }
+            i = j > i ? j : i + 1;
+        }
         for (uint32_t i = start; i < end; i++) t[i].sent_caps = caps;
         t[start].sent_first = 1;
         t[end - 1].sent_last = 1;
@@ -288,6 +319,24 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     f[k++] = nlp__feat2(T_NORM_M1_NORM_P1, m1->norm, p1->norm);
     f[k++] = nlp__feat2(T_NORM_P1_P2, p1->norm, p2->norm);
     f[k++] = nlp__feat2(T_NORM_M2_M1, m2->norm, m1->norm);
+    {
+        static int on = -1; if (on < 0) { const char *e = getenv("NER_EXP"); on = e ? atoi(e) : 0; }
+        const nlp__ner_token_t *m3 = w - 3, *m4 = w - 4, *p3 = w + 3, *p4 = w + 4;
+        f[k++] = (on & 1) ? nlp__feat1(T_CONTEXT_BAG, m3->norm) : 0;
+        f[k++] = (on & 1) ? nlp__feat1(T_CONTEXT_BAG, m4->norm) : 0;
+        f[k++] = (on & 1) ? nlp__feat1(T_CONTEXT_BAG, p3->norm) : 0;
+        f[k++] = (on & 1) ? nlp__feat1(T_CONTEXT_BAG, p4->norm) : 0;
+        uint64_t k5 = (uint64_t)m2->kind << 32 | kinds << 8 | p2->kind;
+        f[k++] = (on & 2) ? nlp__feat1(T_KIND_WINDOW5, k5) : 0;
+        f[k++] = (on & 4) ? nlp__feat1(T_SUFFIX2, w->suffix4 ^ 0) : 0;
+        int in_run = w->run_len != 0;
+        f[k++] = (on & 8) && in_run ? nlp__feat1(T_PREFIX2, w->run_last_norm) : 0;
+        f[k++] = (on & 8) && in_run ? nlp__feat1(T_PREFIX2 + 1, word_evidence(w->run_last_code)) : 0;
+        f[k++] = (on & 8) && in_run ? nlp__feat2(T_PREFIX2 + 2, w->run_before_norm, w->run_len > 3 ? 3 : w->run_len) : 0;
+        f[k++] = (on & 16) ? nlp__feat2(T_RUN4, word_evidence(w->word_code), w->kind) : 0;
+        f[k++] = (on & 16) ? nlp__feat2(T_RUN5, word_evidence(w->word_code) | (uint64_t)NLP__NER_LEX_FREQ(w->word_code) << 16, w->tag) : 0;
+        f[k++] = (on & 8) && in_run ? nlp__feat2(T_PREFIX2 + 3, w->run_last_norm, w->run_len > 3 ? 3 : w->run_len) : 0;
+    }
     DEBUG_DROP(f);
 }
 

@@ -205,7 +205,7 @@ static nlp_status_t deliver(pipe_run_t *run, size_t n) {
         }
         if (run->output(run->output_ctx, &r))
             return nlp__fail(NLP_CANCELLED,
-                             "the output callback stopped at document %zu",
+                             "the output callback stopped at index %zu",
                              r.index);
     }
     return NLP_OK;
@@ -285,8 +285,8 @@ static nlp_status_t run_source(pipe_run_t *run, source_t *src) {
         if ((st = run_batch(run, n))) break;
     }
     if (!st && run->failure)
-        st = nlp__fail(run->failure, "document %zu: %s", run->failure_index,
-                       run->failure_detail);
+        st = nlp__fail(run->failure, "document at index %zu: %s",
+                       run->failure_index, run->failure_detail);
     return st;
 }
 

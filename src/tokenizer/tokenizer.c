@@ -33,22 +33,9 @@
 #define NLP__TOK_MAX_RULE_CHUNK 4096
 #define CACHE_CHUNK_SIZE (256u << 10)
 #define SMALL_PIECES 64
+#define LOOKAHEAD 8 /* chunks; a power of two */
 
 /* ---- split tables ------------------------------------------------------- */
-
-const nlp__split_t *nlp__split_table_find(const nlp__split_table_t *t,
-                                          uint64_t key, const char *s,
-                                          size_t len) {
-    if (!t->slots) return NULL;
-    for (size_t i = key & t->mask;; i = (i + 1) & t->mask) {
-        const nlp__split_slot_t *slot = &t->slots[i];
-        if (slot->key == key) {
-            const nlp__split_t *sp = slot->split;
-            return sp->len == len && memcmp(sp->text, s, len) == 0 ? sp : NULL;
-        }
-        if (slot->key == 0) return NULL;
-    }
-}
 
 static nlp_status_t table_grow(nlp__split_table_t *t,
                                const nlp_allocator_t *alloc) {
@@ -343,15 +330,6 @@ static nlp_status_t split_new_chunk(const run_t *r, size_t start, size_t end,
     return NLP_OK;
 }
 
-static nlp_status_t emit_chunk(const run_t *r, size_t start, size_t end) {
-    const char *s = r->text + start;
-    size_t len = end - start;
-    uint64_t key = XXH3_64bits(s, len);
-    const nlp__split_t *sp =
-        nlp__split_table_find(&r->tok->cache->table, key, s, len);
-    if (sp) return push_split(r->doc, sp, (uint32_t)start);
-    return split_new_chunk(r, start, end, key);
-}
 
 /* ---- whitespace ---------------------------------------------------------- */
 
@@ -372,6 +350,82 @@ static inline size_t space_at(const char *s, size_t i, size_t n) {
     return nlp__utf8_is_space(cp) ? k : 0;
 }
 
+/* Finds chunks one after the other: a run of non-whitespace, or a run of
+ * whitespace minus the single ' ' consumed after the chunk before it. */
+typedef struct scanner {
+    const char *s;
+    size_t n, i;
+    int in_space;
+} scanner_t;
+
+typedef struct chunk {
+    size_t start, end;
+    uint64_t key;
+    int spacy; /* a ' ' after it was consumed */
+} chunk_t;
+
+static int next_chunk(scanner_t *sc, chunk_t *c) {
+    const char *s = sc->s;
+    size_t n = sc->n, i = sc->i;
+    while (i < n) {
+        size_t start = i;
+        if (sc->in_space) {
+            size_t k;
+            while (i < n && (k = space_at(s, i, n))) i += k;
+            sc->in_space = 0;
+            if (i == start) continue; /* only the consumed ' ' was there */
+            *c = (chunk_t){start, i, 0, 0};
+            sc->i = i;
+            return 1;
+        }
+        for (; i < n; i++) {
+            uint8_t kind = byte_kind[(unsigned char)s[i]];
+            if (kind && (kind < 3 || space_at(s, i, n))) break;
+        }
+        *c = (chunk_t){start, i, 0, 0};
+        if (i < n && s[i] == ' ') { /* the chunk's trailing space */
+            c->spacy = 1;
+            i++;
+        }
+        sc->in_space = 1;
+        sc->i = i;
+        return 1;
+    }
+    sc->i = i;
+    return 0;
+}
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* Hashes a chunk and starts loading its cache slot. */
+static void prefetch_slot(const run_t *r, chunk_t *c) {
+    c->key = XXH3_64bits(r->text + c->start, c->end - c->start);
+    const nlp__split_table_t *t = &r->tok->cache->table;
+    if (t->slots) PREFETCH(&t->slots[c->key & t->mask]);
+}
+
+/* Starts loading the split a chunk's slot points to (the slot should be in
+ * cache by now). */
+static void prefetch_split(const run_t *r, const chunk_t *c) {
+    const nlp__split_table_t *t = &r->tok->cache->table;
+    if (!t->slots) return;
+    const nlp__split_slot_t *slot = &t->slots[c->key & t->mask];
+    if (slot->key == c->key) PREFETCH(slot->split);
+}
+
+static nlp_status_t emit_chunk(const run_t *r, const chunk_t *c) {
+    const char *s = r->text + c->start;
+    size_t len = c->end - c->start;
+    const nlp__split_t *sp =
+        nlp__split_table_find(&r->tok->cache->table, c->key, s, len);
+    if (sp) return push_split(r->doc, sp, (uint32_t)c->start);
+    return split_new_chunk(r, c->start, c->end, c->key);
+}
+
 nlp_status_t nlp__tokenizer_run(const nlp__tokenizer_t *tok, nlp_doc_t *doc) {
     if (!tok) return NLP_INVALID_ARG;
     nlp_status_t st = nlp__doc_check(doc);
@@ -386,31 +440,31 @@ nlp_status_t nlp__tokenizer_run(const nlp__tokenizer_t *tok, nlp_doc_t *doc) {
          * open elsewhere (its new lexemes would fail anyway). */
         .fill_cache = !doc->zone && atomic_load(&tok->vocab->open_zones) == 0,
     };
-    const char *s = doc->text;
-    size_t n = doc->text_len, i = 0, start = 0;
-    int in_space = n > 0 && space_at(s, 0, n) > 0;
-    while (i < n) {
-        if (!in_space) {
-            for (; i < n; i++) {
-                uint8_t kind = byte_kind[(unsigned char)s[i]];
-                if (kind && (kind < 3 || space_at(s, i, n))) break;
+    /* Leading whitespace is a chunk of its own, as in spaCy. */
+    scanner_t sc = {doc->text, doc->text_len, 0,
+                    doc->text_len > 0 && space_at(doc->text, 0, doc->text_len)};
+    /* A window of chunks ahead of the one being emitted: the cache lookups
+     * of a chunk miss the CPU caches, so its slot is fetched LOOKAHEAD
+     * chunks before it is needed and its split half as many. */
+    chunk_t ring[LOOKAHEAD];
+    size_t head = 0, count = 0;
+    int more = 1;
+    for (;;) {
+        while (more && count < LOOKAHEAD) {
+            chunk_t *c = &ring[(head + count) % LOOKAHEAD];
+            if ((more = next_chunk(&sc, c))) {
+                prefetch_slot(&r, c);
+                count++;
             }
-            if ((st = emit_chunk(&r, start, i))) return st;
-            if (i == n) break;
-            /* One ' ' after a chunk is its token's trailing space. */
-            if (s[i] == ' ') {
-                doc->tokens[doc->n_tokens - 1].spacy = 1;
-                i++;
-            }
-            start = i;
-            in_space = 1;
-        } else {
-            size_t k;
-            while (i < n && (k = space_at(s, i, n))) i += k;
-            if (start < i && (st = emit_chunk(&r, start, i))) return st;
-            start = i;
-            in_space = 0;
         }
+        if (!count) break;
+        if (count > LOOKAHEAD / 2)
+            prefetch_split(&r, &ring[(head + LOOKAHEAD / 2) % LOOKAHEAD]);
+        const chunk_t *c = &ring[head];
+        if ((st = emit_chunk(&r, c))) return st;
+        if (c->spacy) doc->tokens[doc->n_tokens - 1].spacy = 1;
+        head = (head + 1) % LOOKAHEAD;
+        count--;
     }
     return NLP_OK;
 }

@@ -2,6 +2,8 @@
 #ifndef NLP_TOKENIZER_IMPL_H
 #define NLP_TOKENIZER_IMPL_H
 
+#include <string.h>
+
 #include "core/arena.h"
 #include "lang/lang.h"
 #include "pattern.h"
@@ -48,10 +50,21 @@ struct nlp__tokenizer {
     nlp__tok_cache_t *cache;
 };
 
-/* The split stored for s[0..len) with hash `key`, or NULL. */
-const nlp__split_t *nlp__split_table_find(const nlp__split_table_t *t,
-                                          uint64_t key, const char *s,
-                                          size_t len);
+/* The split stored for s[0..len) with hash `key`, or NULL. Inline: it is
+ * the tokenizer's hot path. */
+static inline const nlp__split_t *
+nlp__split_table_find(const nlp__split_table_t *t, uint64_t key, const char *s,
+                      size_t len) {
+    if (!t->slots) return NULL;
+    for (size_t i = key & t->mask;; i = (i + 1) & t->mask) {
+        const nlp__split_slot_t *slot = &t->slots[i];
+        if (slot->key == key) {
+            const nlp__split_t *sp = slot->split;
+            return sp->len == len && memcmp(sp->text, s, len) == 0 ? sp : NULL;
+        }
+        if (slot->key == 0) return NULL;
+    }
+}
 /* Stores `split` under `key` (nothing happens for key 0 or a key already
  * present). The table's arrays come from `alloc`. */
 nlp_status_t nlp__split_table_put(nlp__split_table_t *t,

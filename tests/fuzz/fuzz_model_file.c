@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
 /* Edits per replayed file; enough to reach most checks, quick enough for
  * every test run. */
-#define MUTATIONS 2000
+#define MUTATIONS 20000
 
 static uint32_t next_random(uint32_t *state) {
     *state = *state * 1664525u + 1013904223u;
