@@ -3,8 +3,10 @@
 -- addresses, URLs, made-up names), so a server that kept the words of past
 -- requests would grow without bound.
 --
--- Arguments (after wrk's "--"): TOTAL_REQUESTS WRK_THREADS. Each thread stops
--- after its share of responses; wrk's -d bounds the time.
+-- Arguments (after wrk's "--"): TOTAL_REQUESTS WRK_THREADS [DONE_PREFIX].
+-- Each thread stops after its share of responses and then creates the file
+-- DONE_PREFIX<thread number>, so that the driver can end wrk (whose main
+-- thread otherwise sleeps for all of -d) with SIGINT; -d bounds the time.
 
 local threads = {}
 local next_id = 0
@@ -22,11 +24,13 @@ errors = 0
 local sent = 0
 local limit = 0
 local salt = 0
+local done_prefix = nil
 
 function init(args)
   local total = tonumber(args[1] or "1000000")
   local n_threads = tonumber(args[2] or "1")
   limit = math.ceil(total / n_threads)
+  done_prefix = args[3]
   -- A different salt per run keeps words fresh across runs too.
   salt = os.time() % 100000
   wrk.method = "POST"
@@ -51,7 +55,11 @@ function response(status, headers, body)
   if status ~= 200 then
     errors = errors + 1
   end
-  if responses >= limit then
+  if responses == limit then
+    if done_prefix then
+      local f = io.open(done_prefix .. id, "w")
+      if f then f:close() end
+    end
     wrk.thread:stop()
   end
 end

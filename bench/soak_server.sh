@@ -86,11 +86,17 @@ run() {
   # wrk runs in the background while this loop samples "seconds requests
   # rss_kB" into the curve, and stops wrk early if the server grows past the
   # cap (only a run without zones ever should).
-  local t0 w1 tokens0 tokens1 server_errors wrk_pid
+  local t0 w1 tokens0 tokens1 server_errors wrk_pid docs0 docs1 parse0 parse1 handler0 handler1
   t0=$(now)
   tokens0=$(server_stat "$port" tokens)
+  docs0=$(server_stat "$port" docs)
+  parse0=$(server_stat "$port" parse_s)
+  handler0=$(server_stat "$port" handler_s)
+  local done_prefix="$out/$mode.done."
+  rm -f "$done_prefix"*
   wrk -t"$wrk_threads" -c"$conns" -d"${max_s}s" --timeout 30s -s "$here/soak_server.lua" \
-    "http://127.0.0.1:$port/parse" -- "$n" "$wrk_threads" >"$out/$mode.wrk" 2>&1 &
+    "http://127.0.0.1:$port/parse" -- "$n" "$wrk_threads" "$done_prefix" \
+    >"$out/$mode.wrk" 2>&1 &
   wrk_pid=$!
   : >"$out/$mode.curve"
   while kill -0 "$wrk_pid" 2>/dev/null; do
@@ -101,12 +107,20 @@ run() {
     fi
     for _ in $(seq $((sample_s * 10))); do
       kill -0 "$wrk_pid" 2>/dev/null || break
+      # Every wrk thread has its share: end wrk now rather than after -d.
+      if [ "$(ls "$done_prefix"* 2>/dev/null | wc -l)" -ge "$wrk_threads" ]; then
+        kill -INT "$wrk_pid" 2>/dev/null || true
+        break
+      fi
       sleep 0.1
     done
   done
   wait "$wrk_pid" || true
   w1=$(now)
   tokens1=$(server_stat "$port" tokens)
+  docs1=$(server_stat "$port" docs)
+  parse1=$(server_stat "$port" parse_s)
+  handler1=$(server_stat "$port" handler_s)
   sample "$port" "$t0" >>"$out/$mode.curve"
   server_errors=$(server_stat "$port" errors)
   kill -TERM "$server_pid"
@@ -126,6 +140,13 @@ run() {
     echo "requests_per_s=${rps:-0}"
     echo "words_per_s=$(awk -v a="${tokens0:-0}" -v b="${tokens1:-0}" -v s="$secs" \
                           'BEGIN { printf "%.0f", (b - a) / s }')"
+    # The handler's own cost: JSON in, zone, JSON out (handler time minus
+    # time in nlp_parse), per request and as a share of the handler time.
+    awk -v p0="$parse0" -v p1="$parse1" -v h0="$handler0" -v h1="$handler1" \
+        -v n="${lua%% *}" -v d0="$docs0" -v d1="$docs1" 'BEGIN {
+      p = p1 - p0; h = h1 - h0
+      printf "parse_us_per_doc=%.1f overhead_us_per_request=%.1f overhead_share=%.1f%%\n",
+             p / (d1 - d0 + 1e-9) * 1e6, (h - p) / (n + 1e-9) * 1e6, (h - p) / (h + 1e-12) * 100 }'
     echo "non_200=${lua##* } non_2xx_wrk=${non2xx:-0} server_errors=${server_errors:-0}"
     echo "socket_errors=${sockerr:-none}"
   } >"$out/$mode.summary"

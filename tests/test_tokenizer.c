@@ -235,6 +235,7 @@ static const token_case_t cases[] = {
     {"Gonna", "Gon na"},
     {"wanna", "wan na"},
     {"gotta", "got ta"},
+    {"outta", "out ta"},
     {"I'm", "I 'm"},
     {"i'm", "i 'm"},
     {"I'ma", "I 'm a"},
@@ -395,6 +396,7 @@ static const token_case_t cases[] = {
     /* Brackets. */
     {"(hello)", "( hello )"},
     {"[1]", "[ 1 ]"},
+    {"(8)", "( 8 )"},
     {"{x}", "{ x }"},
     {"account(s)", "account ( s )"},
     {"end.The", "end . The"},
@@ -409,6 +411,10 @@ static const token_case_t cases[] = {
     {"emoji 😀!", "emoji 😀 !"},
     {"a😀b", "a 😀 b"},
     {"20°C", "20°C"},
+    /* Invalid UTF-8: each bad byte is a symbol token, kept verbatim. */
+    {"ab\xff" "cd", "ab \xff cd"},
+    {"\xc3(", "\xc3 ("},
+    {"caf\xc3", "caf \xc3"},
     /* Other shapes. */
     {"#hashtag", "#hashtag"},
     {"@user", "@user"},

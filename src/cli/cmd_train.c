@@ -29,7 +29,7 @@ typedef struct trainer {
 
 static const trainer_t trainers[] = {
     {"tagger", nlp__tagger_train, 0},
-    /* LEMMATIZER_PENDING {"lemmatizer", nlp__lemmatizer_train, 0}, */
+    {"lemmatizer", nlp__lemmatizer_train, 0},
     {"parser", nlp__parser_train, 0},
     {"ner", nlp__ner_train, 1},
 };

@@ -120,14 +120,14 @@ static const nlp__special_rule_t en_specials[] = {
     /* Fused forms. */
     {"can", "not", CASED},
     {"gon wan", "na", CASED},
-    {"got", "ta", CASED},
+    {"got out", "ta", CASED},
     {"y'", "all", CASED | CURLY},
     {"c'm", "on", CASED | CURLY},
     /* Abbreviations that keep their full stop. */
     {"Mr. Mrs. Ms. Dr. Prof. St. Jr. Sr. Inc. Corp. Co. co. Ltd. Bros. vs. "
      "v. e.g. E.g. i.e. I.e. etc. a.m. p.m. A.M. P.M. Adm. Gen. Gov. Rep. "
      "Reps. Sen. Rev. Messrs. Ph.D. Lt. Col. Capt. Sgt. Ft. Mt. No. no. Vol. "
-     "Blvd. Ave. Attn. Arrv. Esp. Spec. Sec. Conf. Para. "
+     "Blvd. Ave. Attn. Sec. Dept. Est. approx. "
      "Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec. Mon. Tue. "
      "Tues. Wed. Thu. Thur. Thurs. Fri. Sat. Sun. "
      "Ala. Ariz. Ark. Calif. Colo. Conn. Del. Fla. Ga. Ill. Ind. Kan. Ky. La. "
@@ -144,9 +144,9 @@ static const nlp__special_rule_t en_specials[] = {
     {"'s 'S 're 'd 've 'm n't 'll 'em 'nuff 'cause 'Cause 'cos 'cuz 'bout "
      "ma'am Ma'am o'clock O'clock",
      NULL, CURLY},
-    /* Emoticons. */
+    /* Emoticons ("8)" is left out: it would split "(8)" as "(" "8)"). */
     {":) :-) :)) :-)) :))) :-))) (: (-: =) (= :] :-] [: [-: [= =] :o) (o: "
-     ":} :-} 8) 8-) (-8 ;) ;-) (; (-; :( :-( :(( :-(( :((( :-((( ): )-: =( "
+     ":} :-} 8-) ;) ;-) (; (-; :( :-( :(( :-(( :((( :-((( ): )-: =( "
      ">:( :') :'-) :'( :'-( :/ :-/ =/ =| :| :-| ]= =[ :1 :P :-P :p :-p :O "
      ":-O :o :-o :0 :-0 :() >:o :* :-* :3 :-3 =3 :> :-> :X :-X :x :-x :D "
      ":-D ;D ;-D =D xD XD xDD XDD 8D 8-D ^_^ ^__^ ^___^ >.< >.> <.< ._. ;_; "

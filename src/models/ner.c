@@ -30,21 +30,28 @@
 #include "models/train.h"
 #include "models/train_util.h"
 
-#define CONFIG_MAGIC "SPCNER01"
+#define CONFIG_MAGIC "SPCNER02"
 #define DEFAULT_EPOCHS 15u
 /* Documents are spread over this many folds for the lexicon features. */
 #define LEXICON_FOLDS 5u
 /* After the first epoch, training follows its own prediction this often
  * (out of 1024) and the oracle otherwise. */
-#define EXPLORE_PER_1024 explore_rate()
-static unsigned explore_rate(void) { const char *e = getenv("NER_EXPLORE"); return e ? (unsigned)atoi(e) : 1024u; }
+#define EXPLORE_PER_1024 1024u
 /* Averaged weights smaller than this are dropped from the model image. */
 #define FREEZE_MIN_WEIGHT 0.0f
+
+/* Values of the OUT bias the trainer tries on the dev corpus, in score
+ * units (one unit is one perceptron update). Unseen names make a greedy
+ * recogniser cautious; a bias against OUT trades some precision for
+ * recall where that raises the F-score. */
+static const float out_bias_candidates[] = {0, 2, 4, 6, 8, 12, 16, 24};
 
 typedef struct config_section {
     char magic[8];
     uint32_t feature_version;
     uint32_t n_labels;
+    float out_bias; /* subtracted from the score of OUT */
+    uint32_t reserved;
 } config_section_t;
 
 typedef struct ner {
@@ -59,6 +66,7 @@ typedef struct ner {
     const char **names;       /* the same labels as permanent strings */
     nlp_hash_t *label_ids;
     uint32_t n_labels, n_actions;
+    float out_bias;
 } ner_t;
 
 /* ---- Decoding ----------------------------------------------------------- */
@@ -98,7 +106,7 @@ static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
                        nlp__ner_state_features(tokens, &s, prev1, prev2,
                                                feats + NLP__NER_N_STATIC);
             nlp__linear_scores(&ner->model, feats, k, scores);
-            { static float pen = -1; if (pen < 0) { const char *e = getenv("NER_PEN"); pen = e ? (float)atof(e) : 0; } scores[0] -= pen * ner->model.scale * 1000; }
+            scores[0] -= ner->out_bias;
             uint32_t action = best_valid(scores, &s, ner->n_labels);
             nlp__biluo_span_t span;
             bool has_span;
@@ -162,6 +170,7 @@ static nlp_status_t ner_save(const nlp__component_t *self,
     memcpy(cfg.magic, CONFIG_MAGIC, sizeof cfg.magic);
     cfg.feature_version = NLP__NER_FEATURE_VERSION;
     cfg.n_labels = ner->n_labels;
+    cfg.out_bias = ner->out_bias;
     nlp_status_t st;
     if ((st = add_section(w, prefix, ".config", &cfg, sizeof cfg)) ||
         (st = add_section(w, prefix, ".labels", ner->labels_blob, ner->labels_len)) ||
@@ -284,6 +293,10 @@ nlp_status_t nlp__ner_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
     if (cfg.n_labels != ner->n_labels)
         st = nlp__fail(NLP_MODEL_CORRUPT, "ner: config says %u labels, found %u",
                        cfg.n_labels, ner->n_labels);
+    /* A NaN or infinite bias would make every decision meaningless. */
+    if (!st && !(cfg.out_bias > -1e6f && cfg.out_bias < 1e6f))
+        st = nlp__fail(NLP_MODEL_CORRUPT, "ner: OUT bias out of range");
+    ner->out_bias = cfg.out_bias;
     if (!st) st = ner_attach(ner, image, image_len, lexicon, lexicon_len);
     if (st) {
         ner_free(&ner->base);
@@ -538,8 +551,6 @@ static nlp_status_t train_epoch(const train_set_t *ts, uint32_t epoch,
         uint32_t prev1 = NLP__NER_NO_ACTION, prev2 = NLP__NER_NO_ACTION;
         while (!nlp__biluo_done(&s)) {
             nlp__ner_static_features(tokens, s.i, feats);
-            { static int pct = -1; if (pct < 0) { const char *e = getenv("NER_DROPOUT"); pct = e ? atoi(e) : 0; }
-              if (pct && (int)(nlp__rng_next(&w->rng) % 100) < pct) { static const int idx[] = {1,2,4,5,6,16,17}; for (int q = 0; q < 7; q++) feats[idx[q]] = 0; } }
             size_t n = NLP__NER_N_STATIC +
                        nlp__ner_state_features(tokens, &s, prev1, prev2,
                                                feats + NLP__NER_N_STATIC);
@@ -632,6 +643,34 @@ static void log_epoch(FILE *log, uint32_t epoch, double error_rate,
                 nlp__ents_prf(&score->types[k].counts).f);
     fprintf(log, " features %u size %zu\n", ner->model.n_features,
             ner->image_len + ner->lexicon_len);
+}
+
+/* Picks the OUT bias that scores best on the dev corpus (the smallest
+ * among equals); leaves it 0 when dev has no entities. */
+static nlp_status_t tune_out_bias(ner_t *ner, nlp_vocab_t *vocab,
+                                  const nlp__corpus_t *dev,
+                                  const nlp__component_t *const *upstream,
+                                  size_t n_upstream, nlp__arena_t *scratch,
+                                  FILE *log) {
+    size_t n = sizeof out_bias_candidates / sizeof *out_bias_candidates;
+    float best_bias = 0;
+    double best_f = -1.0;
+    for (size_t c = 0; c < n; c++) {
+        nlp__ents_score_t score;
+        ner->out_bias = out_bias_candidates[c];
+        nlp_status_t st = score_dev(ner, vocab, dev, upstream, n_upstream, scratch, &score);
+        if (st) return st;
+        if (score.total.gold == 0) break;
+        nlp__prf_value_t v = nlp__ents_prf(&score.total);
+        if (v.f > best_f) {
+            best_f = v.f;
+            best_bias = ner->out_bias;
+        }
+    }
+    ner->out_bias = best_bias;
+    if (log && best_f >= 0)
+        fprintf(log, "ner: OUT bias %g gives ents_f %.4f on dev\n", best_bias, best_f);
+    return NLP_OK;
 }
 
 /* Builds one lexicon per fold (each without that fold) and the full one. */
@@ -731,6 +770,7 @@ nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
         st = ner_attach(ner, ner->owned_image, best_len, ner->owned_lexicon,
                         lexicon_lens[LEXICON_FOLDS]);
     }
+    if (!st && dev) st = tune_out_bias(ner, vocab, dev, upstream, n_upstream, &scratch, opts->log);
     for (uint32_t f = 0; f <= LEXICON_FOLDS; f++) nlp__free(alloc, lexicons[f]);
     nlp__free(alloc, best);
     nlp__free(alloc, w.order);

@@ -1,7 +1,6 @@
 /* Feature templates of the entity recogniser. */
 #include "ner_features.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "doc/doc.h"
@@ -76,23 +75,18 @@ enum {
     T_NORM_M1_NORM_P1,
     T_NORM_P1_P2,
     T_NORM_M2_M1,
-    T_CONTEXT_BAG,
-    T_CONTEXT_BAG2,
-    T_CONTEXT_BAG3,
-    T_CONTEXT_BAG4,
+    T_CONTEXT_BAG,       /* norms 3 and 4 words away, either side, unordered */
     T_KIND_WINDOW5,
-    T_SUFFIX2,
-    T_PREFIX2,
-    T_RUN1,
-    T_RUN2,
-    T_RUN3,
-    T_RUN4,
-    T_RUN5,
+    T_RUN_LAST_NORM,     /* the capitalised run around the word: last norm */
+    T_RUN_LAST_WORD,     /* ... lexicon evidence of its last word */
+    T_RUN_BEFORE_LENGTH, /* ... the word before it and its length */
+    T_RUN_LAST_LENGTH,   /* ... its last norm and its length */
     T_STATIC_END_
 };
 
-_Static_assert(T_STATIC_END_ - 1 == NLP__NER_N_STATIC,
-               "NLP__NER_N_STATIC counts the static templates");
+/* The context bag writes four features under one template. */
+_Static_assert(T_STATIC_END_ - 1 + 3 == NLP__NER_N_STATIC,
+               "NLP__NER_N_STATIC counts the static features");
 
 /* State templates, numbered after the static ones. */
 enum {
@@ -209,15 +203,13 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
         a->prefix3 = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
         a->kind = kind_of(lex, a->short_shape);
         a->word_code = lexicon ? nlp__ner_lexicon_word(lexicon, lex->lower) : 0;
-        if (getenv("NER_UNK") && lexicon && a->word_code == 0) {
-            a->norm = a->orth = a->short_shape | 1ull << 63;
-        }
         lower[i] = lex->lower;
     }
     for (uint32_t start = 0; start < n;) {
         uint32_t end = nlp__doc_sent_end(doc, start);
         if (end <= start || end > n) end = n;
         uint8_t caps = caps_style(t, start, end);
+        /* Runs of capitalised words (titles, upper case, mixed, alphanumeric). */
         for (uint32_t i = start; i < end;) {
             uint32_t j = i;
             while (j < end && (t[j].kind == KIND_TITLE || t[j].kind == KIND_UPPER ||
@@ -228,8 +220,6 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
                 t[q].run_last_code = t[j - 1].word_code;
                 t[q].run_before_norm = i > start ? t[i - 1].norm : 1;
                 t[q].run_len = j - i;
-                t[q].run_first_norm = t[i].norm;
-                t[q].run_after_norm = j < end ? t[j].norm : 1;
             }
             i = j > i ? j : i + 1;
         }
@@ -253,13 +243,6 @@ static uint64_t word_evidence(uint32_t code) {
 
 static uint64_t phrase_evidence(uint32_t code) {
     return NLP__NER_LEX_LABEL(code) | (uint64_t)NLP__NER_LEX_POS(code) << 8;
-}
-
-#include <stdlib.h>
-static void DEBUG_DROP(uint64_t *f) {
-    static int init = 0; static int drop[64];
-    if (!init) { const char *e = getenv("NER_DROP"); init = 1; while (e && *e) { int v = atoi(e); if (v > 0 && v < 64) drop[v] = 1; while (*e && *e != ',') e++; if (*e) e++; } }
-    for (int t = 1; t <= NLP__NER_N_STATIC; t++) if (drop[t]) f[t - 1] = 0;
 }
 
 /* A feature that exists only when its value does (0: absent). */
@@ -319,25 +302,20 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     f[k++] = nlp__feat2(T_NORM_M1_NORM_P1, m1->norm, p1->norm);
     f[k++] = nlp__feat2(T_NORM_P1_P2, p1->norm, p2->norm);
     f[k++] = nlp__feat2(T_NORM_M2_M1, m2->norm, m1->norm);
-    {
-        static int on = -1; if (on < 0) { const char *e = getenv("NER_EXP"); on = e ? atoi(e) : 0; }
-        const nlp__ner_token_t *m3 = w - 3, *m4 = w - 4, *p3 = w + 3, *p4 = w + 4;
-        f[k++] = (on & 1) ? nlp__feat1(T_CONTEXT_BAG, m3->norm) : 0;
-        f[k++] = (on & 1) ? nlp__feat1(T_CONTEXT_BAG, m4->norm) : 0;
-        f[k++] = (on & 1) ? nlp__feat1(T_CONTEXT_BAG, p3->norm) : 0;
-        f[k++] = (on & 1) ? nlp__feat1(T_CONTEXT_BAG, p4->norm) : 0;
-        uint64_t k5 = (uint64_t)m2->kind << 32 | kinds << 8 | p2->kind;
-        f[k++] = (on & 2) ? nlp__feat1(T_KIND_WINDOW5, k5) : 0;
-        f[k++] = (on & 4) ? nlp__feat1(T_SUFFIX2, w->suffix4 ^ 0) : 0;
-        int in_run = w->run_len != 0;
-        f[k++] = (on & 8) && in_run ? nlp__feat1(T_PREFIX2, w->run_last_norm) : 0;
-        f[k++] = (on & 8) && in_run ? nlp__feat1(T_PREFIX2 + 1, word_evidence(w->run_last_code)) : 0;
-        f[k++] = (on & 8) && in_run ? nlp__feat2(T_PREFIX2 + 2, w->run_before_norm, w->run_len > 3 ? 3 : w->run_len) : 0;
-        f[k++] = (on & 16) ? nlp__feat2(T_RUN4, word_evidence(w->word_code), w->kind) : 0;
-        f[k++] = (on & 16) ? nlp__feat2(T_RUN5, word_evidence(w->word_code) | (uint64_t)NLP__NER_LEX_FREQ(w->word_code) << 16, w->tag) : 0;
-        f[k++] = (on & 8) && in_run ? nlp__feat2(T_PREFIX2 + 3, w->run_last_norm, w->run_len > 3 ? 3 : w->run_len) : 0;
-    }
-    DEBUG_DROP(f);
+    /* Words further away, as a bag: topic words such as "restaurant". */
+    f[k++] = nlp__feat1(T_CONTEXT_BAG, w[-3].norm);
+    f[k++] = nlp__feat1(T_CONTEXT_BAG, w[-4].norm);
+    f[k++] = nlp__feat1(T_CONTEXT_BAG, w[3].norm);
+    f[k++] = nlp__feat1(T_CONTEXT_BAG, w[4].norm);
+    f[k++] = nlp__feat1(T_KIND_WINDOW5, (uint64_t)m2->kind << 32 | kinds << 8 | p2->kind);
+    /* The last word of a capitalised run usually gives a name its type
+     * ("... Motorsports", "... Street"), which BEGIN must decide early. */
+    int in_run = w->run_len != 0;
+    uint64_t run_len = w->run_len > 3 ? 3 : w->run_len;
+    f[k++] = feat_if(in_run, nlp__feat1(T_RUN_LAST_NORM, w->run_last_norm));
+    f[k++] = feat_if(in_run, nlp__feat1(T_RUN_LAST_WORD, word_evidence(w->run_last_code)));
+    f[k++] = feat_if(in_run, nlp__feat2(T_RUN_BEFORE_LENGTH, w->run_before_norm, run_len));
+    f[k++] = feat_if(in_run, nlp__feat2(T_RUN_LAST_LENGTH, w->run_last_norm, run_len));
 }
 
 size_t nlp__ner_state_features(const nlp__ner_token_t *t,

@@ -24,7 +24,7 @@
 #include "models/ner_lexicon.h"
 #include "spacyc/doc.h"
 
-#define NLP__NER_FEATURE_VERSION 1u
+#define NLP__NER_FEATURE_VERSION 2u
 
 /* What the templates read about one token, gathered once per Doc. */
 typedef struct nlp__ner_token {
@@ -38,14 +38,15 @@ typedef struct nlp__ner_token {
     uint8_t sent_first;   /* 1 on the first token of its sentence */
     uint8_t sent_last;    /* 1 on the last token of its sentence */
     uint8_t sent_caps;    /* capitalisation style of its sentence */
-    uint64_t run_last_norm;  /* capitalised run: norm of its last word */
-    uint64_t run_before_norm;/* norm of the word before the run */
-    uint64_t run_first_norm, run_after_norm;
-    uint32_t run_last_code;  /* lexicon code of the run's last word */
-    uint32_t run_len;        /* words in the run, 0 outside runs */
+    /* The run of capitalised words the token is in (run_len 0: none). */
+    uint64_t run_last_norm;   /* norm of the run's last word */
+    uint64_t run_before_norm; /* norm of the word before the run (1: none) */
+    uint32_t run_last_code;   /* lexicon code of the run's last word */
+    uint32_t run_len;
 } nlp__ner_token_t;
 
-/* Entries readable before the first and after the last token. */
+/* Entries readable before the first and after the last token (the context
+ * bag reads four words away). */
 #define NLP__NER_TOKEN_PAD 4
 
 /* Gathers the attributes of every token of `doc` into an array carved from
@@ -58,7 +59,7 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
                                   nlp__ner_token_t **out);
 
 /* The number of static features of a token (some may be 0: absent). */
-#define NLP__NER_N_STATIC 56
+#define NLP__NER_N_STATIC 53
 /* The most state features of a step. */
 #define NLP__NER_MAX_STATE 12
 #define NLP__NER_MAX_FEATS (NLP__NER_N_STATIC + NLP__NER_MAX_STATE)

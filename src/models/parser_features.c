@@ -34,6 +34,11 @@ enum {
     /* Sentence breaks. */
     T_P1w, T_P1w_N0shape, T_P1p_N0p, T_N0shape, T_P1flags_N0flags,
     T_depth_N0p, T_depth_S0p_N0shape, T_N1shape_N0shape,
+    /* Universal tags and suffixes, for robustness to tagging errors. */
+    T_S0u, T_N0u, T_N1u, T_S1u, T_S0u_N0u, T_S1u_S0u, T_S0suf, T_N0suf,
+    T_S0suf_N0u, T_S0u_N0suf,
+    /* Punctuation between the words an arc would join; linear neighbours. */
+    T_S0p_N0p_punct, T_S1p_S0p_punct, T_S0p_S0next_p, T_S0prev_p_S0p, T_N3p,
 };
 
 /* Flag bits that matter for breaks: capitals, punctuation kinds, digits. */
@@ -43,7 +48,7 @@ enum {
      NLP_FLAG_IS_LEFT_PUNCT | NLP_FLAG_IS_RIGHT_PUNCT | NLP_FLAG_IS_DIGIT |   \
      NLP_FLAG_LIKE_NUM)
 /* Stored above the lexical flags in nlp__pf_word_t.flags. */
-#define FOLLOWED_BY_SPACE (1ull << 32)
+#define FOLLOWED_BY_SPACE (1u << 31)
 
 nlp__pf_word_t *nlp__pf_words(const nlp_token_t *tokens, uint32_t n,
                               nlp__arena_t *arena) {
@@ -52,17 +57,31 @@ nlp__pf_word_t *nlp__pf_words(const nlp_token_t *tokens, uint32_t n,
         return NULL;
     w[0] = (nlp__pf_word_t){0};
     w[n + 1] = (nlp__pf_word_t){0};
+    uint32_t puncts = 0;
     for (uint32_t i = 0; i < n; i++) {
         const nlp_token_t *t = &tokens[i];
         w[i + 1] = (nlp__pf_word_t){
+            .punct_before = puncts,
             .word = t->lex->norm,
             .tag = t->tag,
+            .pos = t->pos,
+            .suffix = t->lex->suffix,
             .shape = t->lex->shape,
             .flags = (t->lex->flags & BREAK_FLAGS) |
                      (t->spacy ? FOLLOWED_BY_SPACE : 0),
         };
+        puncts += (t->lex->flags & NLP_FLAG_IS_PUNCT) != 0;
     }
     return w + 1;
+}
+
+/* Punctuation tokens strictly between words a < b, capped at 2. */
+static uint64_t punct_between(const nlp__pf_word_t *words, int32_t a,
+                              int32_t b) {
+    if (a < 0 || b < 0)
+        return 3;
+    uint32_t n = words[b].punct_before - words[a + 1].punct_before;
+    return n < 2 ? n : 2;
 }
 
 /* Distance buckets: exact up to 4, then 5-7, 8-15 and 16 or more. */
@@ -169,6 +188,21 @@ size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
     F2(T_P1flags_N0flags, words[p1].flags, words[n0].flags);
     F2(T_depth_N0p, depth, N0p); F3(T_depth_S0p_N0shape, depth, S0p, N0shape);
     F2(T_N1shape_N0shape, words[n1].shape, N0shape);
+
+    uint64_t S0u = words[s0].pos, N0u = words[n0].pos, S1u = words[s1].pos;
+    uint64_t S0suf = words[s0].suffix, N0suf = words[n0].suffix;
+    F1(T_S0u, S0u); F1(T_N0u, N0u); F1(T_N1u, words[n1].pos); F1(T_S1u, S1u);
+    F2(T_S0u_N0u, S0u, N0u); F2(T_S1u_S0u, S1u, S0u);
+    F1(T_S0suf, S0suf); F1(T_N0suf, N0suf);
+    F2(T_S0suf_N0u, S0suf, N0u); F2(T_S0u_N0suf, S0u, N0suf);
+
+    F3(T_S0p_N0p_punct, S0p, N0p, punct_between(words, s0, n0));
+    F3(T_S1p_S0p_punct, S1p, S0p, punct_between(words, s1, s0));
+    int32_t s0next = s0 >= 0 && s0 + 1 < (int32_t)st->n ? s0 + 1 : -1;
+    int32_t s0prev = s0 > 0 ? s0 - 1 : -1;
+    F2(T_S0p_S0next_p, S0p, words[s0next].tag);
+    F2(T_S0prev_p_S0p, words[s0prev].tag, S0p);
+    F1(T_N3p, words[nlp__ah_buffer(st, 3)].tag);
 #undef F1
 #undef F2
 #undef F3

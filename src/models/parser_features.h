@@ -21,14 +21,17 @@
 #include "spacyc/doc.h"
 
 /* Upper bound on the number of features of one configuration. */
-#define NLP__PARSER_MAX_FEATS 96
+#define NLP__PARSER_MAX_FEATS 128
 
 /* What the features read of one word. */
 typedef struct nlp__pf_word {
     uint64_t word;  /* NORM */
     uint64_t tag;   /* fine-grained tag from the tagger */
+    uint64_t pos;   /* universal part of speech from the tagger */
+    uint64_t suffix; /* SUFFIX: the last three characters */
     uint64_t shape; /* SHAPE */
-    uint64_t flags; /* lexical flags and whether a space follows */
+    uint32_t flags; /* lexical flags and whether a space follows */
+    uint32_t punct_before; /* punctuation tokens before this word */
 } nlp__pf_word_t;
 
 /* Fills words[-1 .. n] from tokens[0 .. n) (entries -1 and n are empty) in

@@ -536,31 +536,36 @@ void nlp__linear_scores(const nlp__linear_t *m, const uint64_t *feats,
     const nlp__linear_slot_t *slots = m->slots;
     const uint32_t n_slots = m->n_slots;
     memset(scores, 0, m->n_classes * sizeof *scores);
-    /* Feature lookups are independent cache misses: the home slots of a
-     * batch are computed and prefetched first so the misses overlap. */
+    /* Lookups are independent cache misses, so they are staged: the home
+     * slots of a batch are prefetched, then probed (prefetching the rows
+     * found), then the rows are added, and the misses of each stage
+     * overlap instead of following one another. */
     enum { BATCH = 32 };
-    uint32_t home[BATCH], fps[BATCH];
+    uint32_t slot[BATCH], fps[BATCH];
     for (size_t base = 0; base < n_feats; base += BATCH) {
         size_t n = n_feats - base < BATCH ? n_feats - base : BATCH;
         for (size_t i = 0; i < n; i++) {
             uint64_t mixed = mix64(feats[base + i]);
             fps[i] = feats[base + i] ? frozen_fingerprint(mixed) : 0;
-            home[i] = frozen_home(mixed, n_slots);
-            __builtin_prefetch(&slots[home[i]]);
+            slot[i] = frozen_home(mixed, n_slots);
+            __builtin_prefetch(&slots[slot[i]]);
         }
+        size_t found = 0;
         for (size_t i = 0; i < n; i++) {
-            uint32_t fp = fps[i], s = home[i];
+            uint32_t fp = fps[i], s = slot[i];
             if (!fp) continue;
             for (;;) {
                 uint32_t have = slots[s].fingerprint;
                 if (have == fp) {
-                    add_row(m, s, scores);
+                    slot[found++] = s;
+                    __builtin_prefetch(m->cells + 2 * (size_t)(slots[s].start & ~DENSE_FLAG));
                     break;
                 }
                 if (have == 0) break;
                 if (++s == n_slots) s = 0;
             }
         }
+        for (size_t i = 0; i < found; i++) add_row(m, slot[i], scores);
     }
     const float scale = m->scale;
     for (uint32_t c = 0; c < m->n_classes; c++) scores[c] *= scale;

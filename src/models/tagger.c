@@ -28,8 +28,8 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/table.h"
 #include "doc/doc.h"
+#include "models/counts.h"
 #include "models/features.h"
 #include "models/frozen_map.h"
 #include "models/labels.h"
@@ -76,13 +76,12 @@ enum {
     T_CLASS_M1_M2,
     T_CLASS_M1_NORM,
     T_CLASS_M1_SUFFIX3,
-    T_TOP, T_TOP_P1, T_TOP_P2,
     /* Keys of the lexicons, not perceptron features. */
     K_MORPH,
     K_AMB_SET,
 };
 
-#define N_STATIC 29  /* features that do not depend on predictions */
+#define N_STATIC 26  /* features that do not depend on predictions */
 #define N_HISTORY 5  /* features of the classes predicted for i-1, i-2 */
 #define MAX_FEATS (N_STATIC + N_HISTORY)
 
@@ -134,9 +133,7 @@ typedef struct tagger {
  * ambiguity classes of words i-1 .. i+2. */
 typedef struct amb_window {
     uint32_t m1, w, p1, p2;
-    uint32_t top_w, top_p1, top_p2;
 } amb_window_t;
-static int g_top;
 
 /* Writes the features of token i that depend only on the words. */
 static size_t static_features(const nlp_doc_t *doc, uint32_t i,
@@ -178,12 +175,6 @@ static size_t static_features(const nlp_doc_t *doc, uint32_t i,
     f[k++] = nlp__feat1(T_AMB_P2, amb->p2);
     f[k++] = nlp__feat1(T_AMB_M1, amb->m1);
     f[k++] = nlp__feat2(T_AMB_AMB_P1, amb->w, amb->p1);
-    f[k++] = g_top ? nlp__feat1(T_TOP, amb->top_w) : 0;
-    f[k++] = g_top ? nlp__feat1(T_TOP_P1, amb->top_p1) : 0;
-    f[k++] = g_top ? nlp__feat1(T_TOP_P2, amb->top_p2) : 0;
-    static int drop = -2;
-    if (drop == -2) drop = getenv("DROP") ? atoi(getenv("DROP")) : -1;
-    if (drop >= 0) f[drop] = 0;
     return k;
 }
 
@@ -208,8 +199,6 @@ static uint32_t argmax(const float *scores, size_t n) {
 }
 
 /* The ambiguity class id of a word at run time (0: unknown word). */
-static const void *g_counts;
-static uint32_t top_from_counts(const void *amb, uint64_t norm, uint32_t skip);
 static uint32_t amb_of(const tagger_t *tg, const nlp_lexeme_t *lex) {
     uint32_t v = 0;
     nlp__frozen_map_get(&tg->amb_map, lex->norm, &v);
@@ -234,10 +223,9 @@ static nlp_status_t tagger_process(const nlp__component_t *self, nlp_doc_t *doc,
     const nlp_token_t *t = doc->tokens;
     /* The window slides: each step looks up one new word. */
     amb_window_t amb = {0, amb_of(tg, t[0].lex), amb_of(tg, t[1].lex),
-                        amb_of(tg, t[2].lex), 0, 0, 0};
+                        amb_of(tg, t[2].lex)};
     for (uint32_t i = 0; i < doc->n_tokens; i++) {
         nlp_token_t *tok = &doc->tokens[i];
-        if (g_top && g_counts) { amb.top_w = top_from_counts(g_counts, t[i].lex->norm, UINT32_MAX); amb.top_p1 = top_from_counts(g_counts, t[i+1].lex->norm, UINT32_MAX); amb.top_p2 = top_from_counts(g_counts, t[i+2].lex->norm, UINT32_MAX);}
         size_t n = static_features(doc, i, &amb, feats);
         n += history_features(tok->lex, m1, m2, feats + n);
         nlp__linear_scores(&tg->model, feats, n, scores);
@@ -420,137 +408,16 @@ nlp_status_t nlp__tagger_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
 
 /* ---- Training ---------------------------------------------------------- */
 
-/* Distinct strings in first-seen order, found by their hash. */
-typedef struct string_set {
-    nlp__table_t index; /* string id -> position + 1 */
-    char **items;
-    size_t n, cap;
-} string_set_t;
-
-static nlp_status_t string_set_init(string_set_t *set, const nlp_allocator_t *alloc) {
-    memset(set, 0, sizeof *set);
-    return nlp__table_init(&set->index, alloc, NULL, 64);
-}
-
-static void string_set_free(string_set_t *set, const nlp_allocator_t *alloc) {
-    for (size_t i = 0; i < set->n; i++) nlp__free(alloc, set->items[i]);
-    nlp__free(alloc, set->items);
-    nlp__table_destroy(&set->index);
-}
-
-/* The position of s in the set, added when missing. Strings that hash to
- * the same id are one string here; a 64-bit collision between two labels
- * is not a practical concern. */
-static nlp_status_t string_set_add(string_set_t *set, const nlp_allocator_t *alloc,
-                                   const char *s, uint32_t *pos) {
-    nlp_hash_t h = nlp_hash_string(s, strlen(s)) | 1;
-    uintptr_t found = (uintptr_t)nlp__table_get(&set->index, h);
-    if (found) {
-        *pos = (uint32_t)(found - 1);
-        return NLP_OK;
-    }
-    if (set->n == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 64;
-        char **items = nlp__realloc_array(alloc, set->items, cap, sizeof *items);
-        if (!items) return NLP_NOMEM;
-        set->items = items;
-        set->cap = cap;
-    }
-    char *copy = nlp__strndup(alloc, s, strlen(s));
-    if (!copy) return NLP_NOMEM;
-    nlp_status_t st = nlp__table_put(&set->index, h, (void *)(uintptr_t)(set->n + 1));
-    if (st) {
-        nlp__free(alloc, copy);
-        return st;
-    }
-    set->items[set->n] = copy;
-    *pos = (uint32_t)set->n++;
-    return NLP_OK;
-}
-
-/* Counts of (group, item) pairs: (orth, class) -> FEATS for morphology,
- * norm -> class for ambiguity classes. */
-typedef struct pair_count {
-    uint64_t group;
-    uint32_t item, count;
-    uint32_t aux; /* caller's note, from the first add (the class) */
-} pair_count_t;
-
-typedef struct pair_counter {
-    nlp__table_t index; /* pair key -> record + 1, later group -> first + 1 */
-    pair_count_t *recs;
-    size_t n, cap;
-} pair_counter_t;
-
-static uint64_t pair_key(uint64_t group, uint32_t item) {
-    return nlp__feat2(0, group, item);
-}
-
-static nlp_status_t pair_add(pair_counter_t *pc, const nlp_allocator_t *alloc,
-                             uint64_t group, uint32_t item, uint32_t aux) {
-    uint64_t key = pair_key(group, item);
-    uintptr_t found = (uintptr_t)nlp__table_get(&pc->index, key);
-    if (found) {
-        pc->recs[found - 1].count++;
-        return NLP_OK;
-    }
-    if (pc->n == pc->cap) {
-        size_t cap = pc->cap ? pc->cap * 2 : 1024;
-        pair_count_t *recs = nlp__realloc_array(alloc, pc->recs, cap, sizeof *recs);
-        if (!recs) return NLP_NOMEM;
-        pc->recs = recs;
-        pc->cap = cap;
-    }
-    pc->recs[pc->n] = (pair_count_t){group, item, 1, aux};
-    pc->n++;
-    return nlp__table_put(&pc->index, key, (void *)(uintptr_t)pc->n);
-}
-
-static int cmp_pair(const void *a, const void *b) {
-    const pair_count_t *x = a, *y = b;
-    if (x->group != y->group) return x->group < y->group ? -1 : 1;
-    return (x->item > y->item) - (x->item < y->item);
-}
-
-/* Sorts the records so each group's pairs are adjacent (items ascending)
- * and re-indexes the table by group -> first record + 1. */
-static nlp_status_t pair_group(pair_counter_t *pc, const nlp_allocator_t *alloc) {
-    if (pc->n) qsort(pc->recs, pc->n, sizeof *pc->recs, cmp_pair);
-    nlp__table_destroy(&pc->index);
-    nlp_status_t st = nlp__table_init(&pc->index, alloc, NULL, pc->n * 2);
-    for (size_t i = 0; i < pc->n && !st; i++)
-        if (i == 0 || pc->recs[i].group != pc->recs[i - 1].group)
-            st = nlp__table_put(&pc->index, pc->recs[i].group, (void *)(uintptr_t)(i + 1));
-    return st;
-}
-
-static void pair_free(pair_counter_t *pc, const nlp_allocator_t *alloc) {
-    nlp__table_destroy(&pc->index);
-    nlp__free(alloc, pc->recs);
-}
-
 /* The ambiguity class id of `norm`: a hash of the classes it was seen with,
  * leaving out one occurrence of class `skip` (UINT32_MAX: none). 0 when no
  * class is left, as for an unknown word. */
-static uint32_t top_from_counts(const void *ambv, uint64_t norm,
+static uint32_t amb_from_counts(const nlp__pair_counter_t *amb, uint64_t norm,
                                 uint32_t skip) {
-    const pair_counter_t *amb = ambv;
-    uintptr_t first = norm ? (uintptr_t)nlp__table_get(&amb->index, norm) : 0;
-    if (!first) return 0;
-    uint32_t best = 0, bc = 0;
-    for (size_t i = first - 1; i < amb->n && amb->recs[i].group == norm; i++) {
-        uint32_t count = amb->recs[i].count - (amb->recs[i].item == skip);
-        if (count > bc) { bc = count; best = amb->recs[i].item + 1; }
-    }
-    return best;
-}
-static uint32_t amb_from_counts(const pair_counter_t *amb, uint64_t norm,
-                                uint32_t skip) {
-    uintptr_t first = norm ? (uintptr_t)nlp__table_get(&amb->index, norm) : 0;
-    if (!first) return 0;
+    size_t first = norm ? nlp__pair_first(amb, norm) : SIZE_MAX;
+    if (first == SIZE_MAX) return 0;
     uint64_t h = nlp__feat_start(K_AMB_SET);
     int any = 0;
-    for (size_t i = first - 1; i < amb->n && amb->recs[i].group == norm; i++) {
+    for (size_t i = first; i < amb->n && amb->recs[i].group == norm; i++) {
         uint32_t count = amb->recs[i].count - (amb->recs[i].item == skip);
         if (!count) continue;
         h = nlp__feat_add(h, amb->recs[i].item);
@@ -563,9 +430,9 @@ static uint32_t amb_from_counts(const pair_counter_t *amb, uint64_t norm,
 
 /* Everything training collects from the corpus before the epochs. */
 typedef struct train_data {
-    string_set_t classes, morphs;
-    pair_counter_t morph_counts; /* (orth, class) -> FEATS */
-    pair_counter_t amb_counts;   /* norm -> class */
+    nlp__string_set_t classes, morphs;
+    nlp__pair_counter_t morph_counts; /* (orth, class) -> FEATS */
+    nlp__pair_counter_t amb_counts;   /* norm -> class */
     uint32_t *class_morph_counts; /* n_classes x n_morphs */
     /* Per word: static features, gold class, lexeme. */
     size_t n_sents, n_words;
@@ -576,10 +443,10 @@ typedef struct train_data {
 } train_data_t;
 
 static void train_data_free(train_data_t *td, const nlp_allocator_t *alloc) {
-    string_set_free(&td->classes, alloc);
-    string_set_free(&td->morphs, alloc);
-    pair_free(&td->morph_counts, alloc);
-    pair_free(&td->amb_counts, alloc);
+    nlp__string_set_free(&td->classes, alloc);
+    nlp__string_set_free(&td->morphs, alloc);
+    nlp__pair_free(&td->morph_counts, alloc);
+    nlp__pair_free(&td->amb_counts, alloc);
     nlp__free(alloc, td->class_morph_counts);
     nlp__free(alloc, td->sent_start);
     nlp__free(alloc, td->feats);
@@ -601,8 +468,8 @@ static nlp_status_t word_labels(train_data_t *td, const nlp_allocator_t *alloc,
                                 uint32_t *morph) {
     char name[256];
     nlp_status_t st = class_name(name, sizeof name, w);
-    if (!st) st = string_set_add(&td->classes, alloc, name, cls);
-    if (!st) st = string_set_add(&td->morphs, alloc, w->feats, morph);
+    if (!st) st = nlp__string_set_add(&td->classes, alloc, name, strlen(name), cls);
+    if (!st) st = nlp__string_set_add(&td->morphs, alloc, w->feats, strlen(w->feats), morph);
     if (!st && td->classes.n > NLP__PERCEPTRON_MAX_CLASSES)
         st = nlp__fail(NLP_LIMIT, "tagger: more than %u classes",
                        NLP__PERCEPTRON_MAX_CLASSES);
@@ -614,10 +481,10 @@ static nlp_status_t count_corpus(train_data_t *td, nlp_vocab_t *vocab,
                                  const nlp_allocator_t *alloc,
                                  const nlp__corpus_t *train) {
     nlp_status_t st;
-    if ((st = string_set_init(&td->classes, alloc)) ||
-        (st = string_set_init(&td->morphs, alloc)) ||
-        (st = nlp__table_init(&td->morph_counts.index, alloc, NULL, 1024)) ||
-        (st = nlp__table_init(&td->amb_counts.index, alloc, NULL, 1024)))
+    if ((st = nlp__string_set_init(&td->classes, alloc)) ||
+        (st = nlp__string_set_init(&td->morphs, alloc)) ||
+        (st = nlp__pair_init(&td->morph_counts, alloc)) ||
+        (st = nlp__pair_init(&td->amb_counts, alloc)))
         return st;
     for (size_t s = 0; s < train->n_sents; s++) {
         const nlp__gold_sent_t *sent = &train->sents[s];
@@ -628,35 +495,20 @@ static nlp_status_t count_corpus(train_data_t *td, nlp_vocab_t *vocab,
             uint32_t cls, morph;
             st = word_labels(td, alloc, &sent->words[i], &cls, &morph);
             if (!st)
-                st = pair_add(&td->morph_counts, alloc,
+                st = nlp__pair_add(&td->morph_counts, alloc,
                               nlp__feat2(K_MORPH, lex->orth, cls), morph, cls);
-            if (!st && lex->norm) st = pair_add(&td->amb_counts, alloc, lex->norm, cls, 0);
+            if (!st && lex->norm) st = nlp__pair_add(&td->amb_counts, alloc, lex->norm, cls, 0);
         }
         nlp_doc_free(doc);
         if (st) return st;
     }
     if (td->classes.n == 0)
         return nlp__fail(NLP_INVALID_ARG, "tagger: the training corpus has no words");
-    if ((st = pair_group(&td->morph_counts, alloc)) || (st = pair_group(&td->amb_counts, alloc)))
+    if ((st = nlp__pair_group(&td->morph_counts, alloc)) || (st = nlp__pair_group(&td->amb_counts, alloc)))
         return st;
     td->class_morph_counts = nlp__calloc(alloc, td->classes.n * td->morphs.n,
                                          sizeof *td->class_morph_counts);
     return td->class_morph_counts ? NLP_OK : NLP_NOMEM;
-}
-
-/* The most frequent item of the group starting at record `first` (ties go
- * to the smaller index, so the choice is deterministic). */
-static uint32_t group_best(const pair_counter_t *pc, size_t first, size_t *end) {
-    uint32_t best = pc->recs[first].item, best_count = 0;
-    size_t i = first;
-    for (; i < pc->n && pc->recs[i].group == pc->recs[first].group; i++) {
-        if (pc->recs[i].count > best_count) {
-            best = pc->recs[i].item;
-            best_count = pc->recs[i].count;
-        }
-    }
-    *end = i;
-    return best;
 }
 
 /* Builds the sections that do not change during training: config, labels
@@ -701,7 +553,7 @@ static nlp_status_t build_lexicons(tagger_t *tg, train_data_t *td,
      * class default. The group key already mixes orth and class. */
     size_t n_keys = 0;
     for (size_t i = 0, end; i < td->morph_counts.n && !st; i = end) {
-        uint32_t best = group_best(&td->morph_counts, i, &end);
+        uint32_t best = nlp__pair_best(&td->morph_counts, i, &end);
         if (best == defaults[td->morph_counts.recs[i].aux]) continue;
         keys[n_keys] = td->morph_counts.recs[i].group;
         values[n_keys] = best;
@@ -785,9 +637,6 @@ static nlp_status_t build_train_set(train_data_t *td, nlp_vocab_t *vocab,
                 amb_from_counts(&td->amb_counts, t[i].lex->norm, cls[i + 1]),
                 amb_from_counts(&td->amb_counts, t[i + 1].lex->norm, cls[i + 2]),
                 amb_from_counts(&td->amb_counts, t[i + 2].lex->norm, cls[i + 3]),
-                top_from_counts(&td->amb_counts, t[i].lex->norm, cls[i + 1]),
-                top_from_counts(&td->amb_counts, t[i + 1].lex->norm, cls[i + 2]),
-                top_from_counts(&td->amb_counts, t[i + 2].lex->norm, cls[i + 3]),
             };
             static_features(doc, i, &amb, td->feats + w * N_STATIC);
             td->gold[w] = cls[i + 1];
@@ -949,7 +798,6 @@ nlp_status_t nlp__tagger_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
     if (!st) st = count_corpus(&td, vocab, alloc, train);
     if (!st) st = build_lexicons(tg, &td, alloc, train);
     if (!st) st = tagger_attach(tg, vocab);
-    g_counts = &td.amb_counts; g_top = getenv("TOP") != NULL;
     if (!st) st = build_train_set(&td, vocab, alloc, train, upstream, n_upstream, &scratch);
     if (!st) st = run_epochs(tg, &td, vocab, dev, upstream, n_upstream, opts, &scratch);
     train_data_free(&td, alloc);

@@ -6,7 +6,7 @@
 
 static const nlp__component_kind_t component_kinds[] = {
     {"tagger", nlp__tagger_load},
-    /* LEMMATIZER_PENDING {"lemmatizer", nlp__lemmatizer_load}, */
+    {"lemmatizer", nlp__lemmatizer_load},
     {"parser", nlp__parser_load},
     {"ner", nlp__ner_load},
     {"sentencizer", nlp__sentencizer_load},

@@ -34,14 +34,16 @@ struct nlp_server {
     atomic_int stopping;
     atomic_long in_flight; /* requests begun and not yet completed */
     atomic_ullong n_requests, n_docs, n_tokens, n_errors;
-    struct timespec started;
+    /* Time inside nlp_parse, and in whole /parse handlers (JSON in, zone,
+     * parsing, JSON out): their difference is the service's own cost. */
+    atomic_ullong parse_ns, handler_ns;
+    uint64_t started_ns;
 };
 
-static double seconds_since(const struct timespec *t0) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t0->tv_sec) +
-           (double)(now.tv_nsec - t0->tv_nsec) * 1e-9;
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- growable byte buffer (malloc-owned, handed to MHD with free) ---- */
@@ -111,6 +113,11 @@ static enum MHD_Result respond(nlp_server_t *srv, struct MHD_Connection *c,
     return ok;
 }
 
+static enum MHD_Result respond_out_of_memory(nlp_server_t *srv,
+                                             struct MHD_Connection *c) {
+    return respond(srv, c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, 0, NULL);
+}
+
 /* Answers {"error": message} with `status`. */
 static enum MHD_Result respond_error(nlp_server_t *srv, struct MHD_Connection *c,
                                      unsigned status, const char *allow,
@@ -149,11 +156,14 @@ static nlp_status_t parse_and_write(nlp_server_t *srv, nlp_zone_t *zone,
                                     const json_t *texts, byte_buf_t *out) {
     nlp_status_t st = NLP_OK;
     size_t n_tokens = 0, n_texts = json_array_size(texts);
+    uint64_t parse_ns = 0;
     buf_append(out, "{\"docs\":[", 9);
     for (size_t i = 0; i < n_texts && !st; i++) {
         const json_t *t = json_array_get(texts, i);
         nlp_doc_t *doc;
+        uint64_t t0 = now_ns();
         st = nlp_parse(srv->nlp, zone, json_string_value(t), json_string_length(t), &doc);
+        parse_ns += now_ns() - t0;
         if (st) break;
         if (i) buf_append(out, ",", 1);
         st = nlp_doc_to_json(doc, buf_write, out);
@@ -167,6 +177,7 @@ static nlp_status_t parse_and_write(nlp_server_t *srv, nlp_zone_t *zone,
     if (!st) {
         atomic_fetch_add_explicit(&srv->n_docs, n_texts, memory_order_relaxed);
         atomic_fetch_add_explicit(&srv->n_tokens, n_tokens, memory_order_relaxed);
+        atomic_fetch_add_explicit(&srv->parse_ns, parse_ns, memory_order_relaxed);
     }
     return st;
 }
@@ -222,7 +233,8 @@ static enum MHD_Result handle_parse(nlp_server_t *srv, struct MHD_Connection *c,
         return respond_error(srv, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                              "request body exceeds the limit of %zu bytes",
                              srv->opts.max_body);
-    if (req->body.failed) return respond(srv, c, 0, NULL, 0, NULL);
+    if (req->body.failed) return respond_out_of_memory(srv, c);
+    uint64_t t0 = now_ns();
     json_error_t jerr;
     /* Any JSON value is accepted by the parser, so that a well-formed body
      * of the wrong kind is reported as a wrong shape. */
@@ -250,7 +262,7 @@ static enum MHD_Result handle_parse(nlp_server_t *srv, struct MHD_Connection *c,
     json_decref(root);
     if (st == NLP_NOMEM) {
         free(out.data);
-        return respond(srv, c, 0, NULL, 0, NULL);
+        return respond_out_of_memory(srv, c);
     }
     if (st) {
         free(out.data);
@@ -259,6 +271,7 @@ static enum MHD_Result handle_parse(nlp_server_t *srv, struct MHD_Connection *c,
                              nlp_strerror(st), *detail ? " (" : "", detail,
                              *detail ? ")" : "");
     }
+    atomic_fetch_add_explicit(&srv->handler_ns, now_ns() - t0, memory_order_relaxed);
     return respond(srv, c, MHD_HTTP_OK, out.data, out.len, NULL);
 }
 
@@ -289,12 +302,15 @@ static enum MHD_Result handle_stats(nlp_server_t *srv, struct MHD_Connection *c,
     int len = snprintf(
         body, sizeof body,
         "{\"requests\":%llu,\"docs\":%llu,\"tokens\":%llu,\"errors\":%llu,"
-        "\"in_flight\":%ld,\"uptime_s\":%.3f,\"zones\":%s,\"threads\":%u}",
+        "\"in_flight\":%ld,\"uptime_s\":%.3f,\"parse_s\":%.6f,\"handler_s\":%.6f,"
+        "\"zones\":%s,\"threads\":%u}",
         (unsigned long long)atomic_load(&srv->n_requests),
         (unsigned long long)atomic_load(&srv->n_docs),
         (unsigned long long)atomic_load(&srv->n_tokens),
         (unsigned long long)atomic_load(&srv->n_errors),
-        (long)atomic_load(&srv->in_flight), seconds_since(&srv->started),
+        (long)atomic_load(&srv->in_flight), (double)(now_ns() - srv->started_ns) * 1e-9,
+        (double)atomic_load(&srv->parse_ns) * 1e-9,
+        (double)atomic_load(&srv->handler_ns) * 1e-9,
         srv->opts.use_zones ? "true" : "false", srv->opts.threads);
     char *copy = strdup(body);
     return respond(srv, c, MHD_HTTP_OK, copy, (size_t)len, NULL);
@@ -489,7 +505,7 @@ nlp_server_t *nlp_server_start(nlp_t *nlp, const nlp_server_options_t *opts,
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         srv->opts.threads = n > 0 ? (unsigned)n : 1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &srv->started);
+    srv->started_ns = now_ns();
     pthread_mutex_init(&srv->permanent_lock, NULL);
     /* jansson seeds its hash function lazily; doing it here, before the pool
      * threads exist, keeps that first call from racing. */
@@ -540,10 +556,10 @@ unsigned nlp_server_port(const nlp_server_t *srv) {
 /* Waits until every connection has closed, or no request has been in
  * progress for DRAIN_QUIET_S seconds, or grace_s seconds have passed. */
 static void wait_for_drain(nlp_server_t *srv, double grace_s) {
-    struct timespec t0, tick = {0, 10 * 1000 * 1000};
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    uint64_t t0 = now_ns();
     double quiet_since = 0;
-    for (double t = 0; t < grace_s; t = seconds_since(&t0)) {
+    for (double t = 0; t < grace_s; t = (double)(now_ns() - t0) * 1e-9) {
         const union MHD_DaemonInfo *info =
             MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
         if (info && info->num_connections == 0) return;

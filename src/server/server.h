@@ -4,7 +4,9 @@
  *   POST /parse   {"texts": ["...", ...]}  ->  {"docs": [Doc.to_json(), ...]}
  *   GET  /health  {"status": "ok"}
  *   GET  /info    model metadata, pipeline, labels per component, versions
- *   GET  /stats   requests, docs, tokens and errors served so far
+ *   GET  /stats   requests, docs, tokens and errors so far, and the time
+ *                 spent in nlp_parse (parse_s) and in whole /parse handlers
+ *                 (handler_s: JSON in, zone, parsing, JSON out)
  * Errors answer {"error": "message"}: 400 for malformed JSON, a wrong shape
  * or a body that is not valid UTF-8 (JSON must be UTF-8, so such a body is
  * rejected rather than repaired), 404 for an unknown route, 405 for a wrong

@@ -9,7 +9,7 @@
 #include "utf8.h"
 
 /* Bound on a compiled set, so the matcher's state fits on the stack. */
-#define MAX_INSTS 4096
+#define MAX_INSTS 1024
 #define MAX_DEPTH 64 /* nesting of groups */
 
 /* Named character classes. */
@@ -56,6 +56,10 @@ struct nlp__pattern_set {
     range_t *ranges;
     uint64_t first_ascii[2]; /* code points below 128 a match can start with */
     int first_other;         /* whether one of 128 or above can */
+    /* A whole match is only possible if the text holds one of these ASCII
+     * characters (each pattern needs one of them), unless any_text. */
+    uint64_t needs_ascii[2];
+    int any_text;
 };
 
 /* ---- character classes ------------------------------------------------ */
@@ -427,6 +431,40 @@ static int parse_alt(builder_t *b) {
 
 /* ---- compiler ------------------------------------------------------------ */
 
+/* The ASCII characters every match of node `n` must read, as a bitmap:
+ * a conservative answer (empty) is always right. */
+static void required_chars(const builder_t *b, int n, uint64_t out[2]) {
+    const node_t *nd = &b->nodes[n];
+    uint64_t x[2] = {0, 0}, y[2] = {0, 0};
+    out[0] = out[1] = 0;
+    switch (nd->kind) {
+    case N_SET: {
+        const charset_t *cs = &b->sets[nd->set];
+        const range_t *r = &b->ranges[cs->first_range];
+        if (!cs->negated && !cs->classes && cs->n_ranges == 1 &&
+            r->lo == r->hi && r->lo < 128)
+            out[r->lo >> 6] |= (uint64_t)1 << (r->lo & 63);
+        break;
+    }
+    case N_CAT:
+        required_chars(b, nd->a, x);
+        required_chars(b, nd->b, y);
+        out[0] = x[0] | y[0];
+        out[1] = x[1] | y[1];
+        break;
+    case N_ALT:
+        required_chars(b, nd->a, x);
+        required_chars(b, nd->b, y);
+        out[0] = x[0] & y[0];
+        out[1] = x[1] & y[1];
+        break;
+    case N_REP:
+        if (nd->min > 0) required_chars(b, nd->a, out);
+        break;
+    default: break;
+    }
+}
+
 static int emit(builder_t *b, inst_t in) {
     if (b->status) return -1;
     if (b->n_insts >= MAX_INSTS) {
@@ -553,6 +591,8 @@ nlp_status_t nlp__pattern_set_compile(const nlp_allocator_t *alloc,
     alloc = nlp__allocator_or_default(alloc);
     builder_t b = {.alloc = alloc};
     int backward = dir == NLP__PATTERN_BACKWARD;
+    uint64_t needs[2] = {0, 0};
+    int any_text = 0;
     size_t n_pat = 0;
     while (patterns && patterns[n_pat]) n_pat++;
     /* A chain of splits, one branch per pattern, each ending in MATCH. */
@@ -575,6 +615,11 @@ nlp_status_t nlp__pattern_set_compile(const nlp_allocator_t *alloc,
         int root = parse_alt(&b);
         if (root >= 0 && !at_end(&b)) fail(&b, "unbalanced )");
         if (b.status) break;
+        uint64_t req[2];
+        required_chars(&b, root, req);
+        if (!req[0] && !req[1]) any_text = 1;
+        needs[0] |= req[0];
+        needs[1] |= req[1];
         compile_node(&b, root, backward);
         emit(&b, (inst_t){.op = OP_MATCH});
         if (split >= 0 && !b.status) b.prog[split].y = (uint32_t)b.n_insts;
@@ -597,6 +642,9 @@ nlp_status_t nlp__pattern_set_compile(const nlp_allocator_t *alloc,
     ps->dir = dir;
     ps->prog = b.prog;
     ps->n_insts = b.n_insts;
+    ps->needs_ascii[0] = needs[0];
+    ps->needs_ascii[1] = needs[1];
+    ps->any_text = any_text || n_pat == 0;
     finish_sets(&b, ps);
     compute_first(ps);
     *out = ps;
@@ -733,5 +781,13 @@ size_t nlp__pattern_longest_suffix(const nlp__pattern_set_t *ps, const char *s,
 int nlp__pattern_matches_all(const nlp__pattern_set_t *ps, const char *s,
                              size_t start, size_t end) {
     if (ps->dir != NLP__PATTERN_FORWARD || start >= end) return 0;
+    if (!ps->any_text) { /* skip texts that lack every needed character */
+        size_t i = start;
+        for (; i < end; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 128 && ((ps->needs_ascii[c >> 6] >> (c & 63)) & 1)) break;
+        }
+        if (i == end) return 0;
+    }
     return run(ps, s, start, end, start, 1) != 0;
 }

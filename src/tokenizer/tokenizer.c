@@ -15,7 +15,8 @@
  *   3. prefixes come first, then that, then suffixes innermost first.
  *
  * Invalid UTF-8 is kept byte for byte: each invalid byte reads as U+FFFD, a
- * symbol, so the rules cut it out as a one-byte token of its own. A chunk
+ * symbol, so the rules cut it out as a one-byte token of its own (inside a
+ * URL it stays part of the URL). A chunk
  * longer than NLP__TOK_MAX_RULE_CHUNK bytes is kept as one token: no word is
  * that long, and the rules would cost time quadratic in its length.
  */

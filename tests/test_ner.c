@@ -1,0 +1,522 @@
+/* Tests of the entity recogniser: the BILUO system and its oracle, the
+ * entity scorer, training, and the model file round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_util.h"
+
+#include "core/vocab.h"
+#include "doc/doc.h"
+#include "eval/ents_score.h"
+#include "io/corpus.h"
+#include "io/model_file.h"
+#include "models/biluo.h"
+#include "models/train.h"
+#include "models/train_util.h"
+
+/* ---- BILUO system and oracle --------------------------------------------- */
+
+#define MAX_TOKENS 16
+
+/* A small deterministic generator for the randomised oracle tests. */
+static uint32_t next_rand(uint64_t *state) {
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*state >> 33);
+}
+
+/* Random non-overlapping gold spans over n tokens with n_labels labels. */
+static size_t random_spans(uint64_t *rng, uint32_t n, uint32_t n_labels,
+                           nlp__biluo_span_t *spans) {
+    size_t k = 0;
+    for (uint32_t t = 0; t < n;) {
+        if (next_rand(rng) % 3 == 0) {
+            uint32_t len = 1 + next_rand(rng) % 3;
+            if (t + len > n) len = n - t;
+            spans[k++] = (nlp__biluo_span_t){t, t + len, next_rand(rng) % n_labels};
+            t += len;
+        } else {
+            t++;
+        }
+    }
+    return k;
+}
+
+/* Errors (false positives + false negatives) of predicted against gold. */
+static uint32_t span_loss(const nlp__biluo_span_t *gold, size_t n_gold,
+                          const nlp__biluo_span_t *pred, size_t n_pred) {
+    uint32_t tp = 0;
+    for (size_t p = 0; p < n_pred; p++)
+        for (size_t g = 0; g < n_gold; g++)
+            tp += pred[p].start == gold[g].start && pred[p].end == gold[g].end &&
+                  pred[p].label == gold[g].label;
+    return (uint32_t)(n_gold + n_pred - 2 * tp);
+}
+
+/* Takes zero-cost actions to the end of the sentence, appending the spans
+ * they finish to pred. */
+static void finish_with_oracle(nlp__biluo_state_t *s, uint32_t n_labels,
+                               const nlp__biluo_gold_t *gold,
+                               nlp__biluo_span_t *pred, size_t *n_pred) {
+    while (!nlp__biluo_done(s)) {
+        uint32_t a = 0;
+        while (nlp__biluo_cost(s, n_labels, gold, a) != 0) {
+            a++;
+            assert_true(a < nlp__biluo_n_actions(n_labels));
+        }
+        nlp__biluo_span_t done;
+        bool has;
+        assert_int_equal(nlp__biluo_apply(s, n_labels, a, &done, &has), NLP_OK);
+        if (has) pred[(*n_pred)++] = done;
+    }
+}
+
+static void test_biluo_oracle_reproduces_gold(void **state) {
+    (void)state;
+    uint64_t rng = 7;
+    for (int trial = 0; trial < 500; trial++) {
+        uint32_t n = 1 + next_rand(&rng) % MAX_TOKENS, n_labels = 3;
+        nlp__biluo_span_t gold[MAX_TOKENS], pred[MAX_TOKENS];
+        size_t n_gold = random_spans(&rng, n, n_labels, gold), n_pred = 0;
+        int32_t start_label[MAX_TOKENS];
+        uint32_t last[MAX_TOKENS];
+        nlp__biluo_gold_fill(gold, n_gold, n, start_label, last);
+        nlp__biluo_gold_t g = {start_label, last};
+        nlp__biluo_state_t s = nlp__biluo_init(0, n);
+        finish_with_oracle(&s, n_labels, &g, pred, &n_pred);
+        assert_int_equal(n_pred, n_gold);
+        for (size_t k = 0; k < n_gold; k++) {
+            assert_int_equal(pred[k].start, gold[k].start);
+            assert_int_equal(pred[k].end, gold[k].end);
+            assert_int_equal(pred[k].label, gold[k].label);
+        }
+    }
+}
+
+/* The dynamic oracle's promise: after any valid prefix, the best reachable
+ * loss equals the sum of the costs the prefix paid. */
+static void test_biluo_costs_add_up_to_the_loss(void **state) {
+    (void)state;
+    uint64_t rng = 11;
+    for (int trial = 0; trial < 2000; trial++) {
+        uint32_t n = 1 + next_rand(&rng) % MAX_TOKENS, n_labels = 2;
+        nlp__biluo_span_t gold[MAX_TOKENS], pred[MAX_TOKENS];
+        size_t n_gold = random_spans(&rng, n, n_labels, gold), n_pred = 0;
+        int32_t start_label[MAX_TOKENS];
+        uint32_t last[MAX_TOKENS];
+        nlp__biluo_gold_fill(gold, n_gold, n, start_label, last);
+        nlp__biluo_gold_t g = {start_label, last};
+        nlp__biluo_state_t s = nlp__biluo_init(0, n);
+        uint32_t paid = 0, prefix = next_rand(&rng) % (n + 1);
+        for (uint32_t step = 0; step < prefix && !nlp__biluo_done(&s); step++) {
+            uint32_t a;
+            do a = next_rand(&rng) % nlp__biluo_n_actions(n_labels);
+            while (!nlp__biluo_valid(&s, n_labels, a));
+            paid += nlp__biluo_cost(&s, n_labels, &g, a);
+            nlp__biluo_span_t done;
+            bool has;
+            assert_int_equal(nlp__biluo_apply(&s, n_labels, a, &done, &has), NLP_OK);
+            if (has) pred[n_pred++] = done;
+        }
+        finish_with_oracle(&s, n_labels, &g, pred, &n_pred);
+        assert_int_equal(span_loss(gold, n_gold, pred, n_pred), paid);
+    }
+}
+
+static void test_biluo_rejects_invalid_sequences(void **state) {
+    (void)state;
+    const uint32_t L = 2;
+    nlp__biluo_span_t done;
+    bool has;
+    nlp__biluo_state_t s = nlp__biluo_init(0, 3);
+    /* Nothing open: IN and LAST are invalid. */
+    assert_false(nlp__biluo_valid(&s, L, nlp__biluo_action(NLP__BILUO_IN, 0)));
+    assert_int_equal(nlp__biluo_apply(&s, L, nlp__biluo_action(NLP__BILUO_LAST, 1), &done, &has),
+                     NLP_INVALID_ARG);
+    assert_int_equal(s.i, 0);
+    /* Actions beyond the label count are invalid. */
+    assert_false(nlp__biluo_valid(&s, L, nlp__biluo_n_actions(L)));
+    assert_int_equal(nlp__biluo_apply(&s, L, nlp__biluo_action(NLP__BILUO_BEGIN, 1), &done, &has),
+                     NLP_OK);
+    /* An open entity: only IN/LAST of its own label. */
+    assert_false(nlp__biluo_valid(&s, L, 0));
+    assert_false(nlp__biluo_valid(&s, L, nlp__biluo_action(NLP__BILUO_UNIT, 1)));
+    assert_false(nlp__biluo_valid(&s, L, nlp__biluo_action(NLP__BILUO_BEGIN, 0)));
+    assert_false(nlp__biluo_valid(&s, L, nlp__biluo_action(NLP__BILUO_IN, 0)));
+    assert_int_equal(nlp__biluo_cost(&s, L, &(nlp__biluo_gold_t){0}, 0), NLP__BILUO_INVALID);
+    assert_true(nlp__biluo_valid(&s, L, nlp__biluo_action(NLP__BILUO_IN, 1)));
+    assert_int_equal(nlp__biluo_apply(&s, L, nlp__biluo_action(NLP__BILUO_IN, 1), &done, &has),
+                     NLP_OK);
+    /* At the last token the entity must end: IN would run past it. */
+    assert_false(nlp__biluo_valid(&s, L, nlp__biluo_action(NLP__BILUO_IN, 1)));
+    assert_int_equal(nlp__biluo_apply(&s, L, nlp__biluo_action(NLP__BILUO_LAST, 1), &done, &has),
+                     NLP_OK);
+    assert_true(has);
+    assert_int_equal(done.start, 0);
+    assert_int_equal(done.end, 3);
+    assert_int_equal(done.label, 1);
+    /* After the end nothing is valid. */
+    assert_true(nlp__biluo_done(&s));
+    assert_false(nlp__biluo_valid(&s, L, 0));
+    /* BEGIN needs a next token in the sentence. */
+    nlp__biluo_state_t one = nlp__biluo_init(4, 5);
+    assert_false(nlp__biluo_valid(&one, L, nlp__biluo_action(NLP__BILUO_BEGIN, 0)));
+    assert_true(nlp__biluo_valid(&one, L, nlp__biluo_action(NLP__BILUO_UNIT, 0)));
+}
+
+static void test_biluo_action_ids_round_trip(void **state) {
+    (void)state;
+    for (uint32_t l = 0; l < 5; l++)
+        for (int m = NLP__BILUO_BEGIN; m <= NLP__BILUO_UNIT; m++) {
+            uint32_t a = nlp__biluo_action((nlp__biluo_move_t)m, l);
+            assert_true(a > 0 && a < nlp__biluo_n_actions(5));
+            assert_int_equal(nlp__biluo_move_of(a), m);
+            assert_int_equal(nlp__biluo_label_of(a), l);
+        }
+    assert_int_equal(nlp__biluo_move_of(0), NLP__BILUO_OUT);
+}
+
+/* ---- Entity scorer --------------------------------------------------------- */
+
+static nlp_span_t span(uint32_t start, uint32_t end, const char *label) {
+    return (nlp_span_t){start, end, 0, 0, nlp_hash_string(label, strlen(label))};
+}
+
+static const char *name_of(void *ctx, nlp_hash_t id) {
+    (void)ctx;
+    static const char *names[] = {"PER", "ORG", "LOC"};
+    for (int i = 0; i < 3; i++)
+        if (nlp_hash_string(names[i], 3) == id) return names[i];
+    return NULL;
+}
+
+static void test_ents_score_counts_exact_matches(void **state) {
+    (void)state;
+    nlp__ents_score_t s;
+    nlp__ents_score_init(&s);
+    nlp_span_t gold[] = {span(0, 2, "PER"), span(4, 5, "LOC"), span(6, 8, "ORG")};
+    /* Right, wrong type, wrong boundary, and a duplicate of the right one. */
+    nlp_span_t pred[] = {span(0, 2, "PER"), span(4, 5, "ORG"), span(6, 7, "ORG"),
+                         span(0, 2, "PER")};
+    nlp__ents_score_add(&s, gold, 3, pred, 4, name_of, NULL);
+    assert_int_equal(s.total.tp, 1);
+    assert_int_equal(s.total.pred, 4);
+    assert_int_equal(s.total.gold, 3);
+    nlp__prf_value_t v = nlp__ents_prf(&s.total);
+    assert_float_equal(v.p, 0.25, 1e-9);
+    assert_float_equal(v.r, 1.0 / 3, 1e-9);
+    assert_float_equal(v.f, 2 * 0.25 / 3 / (0.25 + 1.0 / 3), 1e-9);
+    const nlp__ents_type_t *org = nlp__ents_score_type(&s, nlp_hash_string("ORG", 3));
+    assert_non_null(org);
+    assert_string_equal(org->name, "ORG");
+    assert_int_equal(org->counts.tp, 0);
+    assert_int_equal(org->counts.pred, 2);
+    assert_int_equal(org->counts.gold, 1);
+    /* A second unit adds up. */
+    nlp__ents_score_add(&s, gold, 1, gold, 1, name_of, NULL);
+    assert_int_equal(s.total.tp, 2);
+    /* Nothing predicted: all zero, no division by zero. */
+    nlp__ents_counts_t none = {0, 0, 5};
+    v = nlp__ents_prf(&none);
+    assert_true(v.p == 0 && v.r == 0 && v.f == 0);
+}
+
+static void test_ents_score_reads_iob2_like_seqeval(void **state) {
+    (void)state;
+    const char *tags[] = {"B-PER", "I-PER", "O", "I-LOC", "I-LOC", "B-ORG", "I-PER", "B-LOC"};
+    nlp_span_t spans[8];
+    size_t n;
+    nlp__ents_from_iob2(tags, 8, spans, 8, &n);
+    assert_int_equal(n, 5);
+    uint32_t want[][2] = {{0, 2}, {3, 5}, {5, 6}, {6, 7}, {7, 8}};
+    const char *labels[] = {"PER", "LOC", "ORG", "PER", "LOC"};
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(spans[k].start, want[k][0]);
+        assert_int_equal(spans[k].end, want[k][1]);
+        assert_true(spans[k].label == nlp_hash_string(labels[k], 3));
+    }
+    /* The count is reported even past the capacity. */
+    nlp__ents_from_iob2(tags, 8, spans, 2, &n);
+    assert_int_equal(n, 5);
+}
+
+static void test_ents_score_writes_json(void **state) {
+    (void)state;
+    nlp__ents_score_t s;
+    nlp__ents_score_init(&s);
+    nlp_span_t gold[] = {span(0, 1, "PER"), span(2, 3, "LOC")};
+    nlp__ents_score_add(&s, gold, 2, gold, 1, name_of, NULL);
+    test_buf_t buf = {0};
+    assert_int_equal(nlp__ents_score_write_json(&s, test_buf_write, &buf), NLP_OK);
+    assert_string_equal(buf.data,
+                        "\"ents_p\":1.000000,\"ents_r\":0.500000,\"ents_f\":0.666667,"
+                        "\"ents_per_type\":{\"PER\":{\"p\":1.000000,\"r\":1.000000,"
+                        "\"f\":1.000000},\"LOC\":{\"p\":0.000000,\"r\":0.000000,"
+                        "\"f\":0.000000}}");
+    test_buf_free(&buf);
+}
+
+/* ---- Training, processing, model files ------------------------------------ */
+
+/* A small IOB2 corpus: names recur in fixed contexts. */
+static const char fixture[] =
+    "# text = John Smith lives in Paris .\n"
+    "1\tJohn\tB-PER\n2\tSmith\tI-PER\n3\tlives\tO\n4\tin\tO\n5\tParis\tB-LOC\n6\t.\tO\n\n"
+    "# text = Mary works for Acme Corp .\n"
+    "1\tMary\tB-PER\n2\tworks\tO\n3\tfor\tO\n4\tAcme\tB-ORG\n5\tCorp\tI-ORG\n6\t.\tO\n\n"
+    "# text = the weather is nice today .\n"
+    "1\tthe\tO\n2\tweather\tO\n3\tis\tO\n4\tnice\tO\n5\ttoday\tO\n6\t.\tO\n\n"
+    "# text = Acme Corp hired John Smith in London .\n"
+    "1\tAcme\tB-ORG\n2\tCorp\tI-ORG\n3\thired\tO\n4\tJohn\tB-PER\n5\tSmith\tI-PER\n"
+    "6\tin\tO\n7\tLondon\tB-LOC\n8\t.\tO\n\n"
+    "# text = we met Mary in London .\n"
+    "1\twe\tO\n2\tmet\tO\n3\tMary\tB-PER\n4\tin\tO\n5\tLondon\tB-LOC\n6\t.\tO\n\n";
+
+typedef struct trained {
+    nlp_vocab_t *vocab;
+    nlp__corpus_t *corpus;
+    nlp__component_t *ner;
+} trained_t;
+
+static void train_fixture(trained_t *t, const nlp_allocator_t *alloc) {
+    const char *path = test_write_temp(fixture, sizeof fixture - 1);
+    assert_int_equal(nlp__iob2_read(path, alloc, &t->corpus), NLP_OK);
+    remove(path);
+    assert_int_equal(nlp__vocab_create(alloc, NULL, &t->vocab), NLP_OK);
+    nlp__train_opts_t opts = {20, 1, NULL, alloc};
+    assert_int_equal(nlp__ner_train(t->vocab, t->corpus, t->corpus, NULL, 0, &opts, &t->ner),
+                     NLP_OK);
+}
+
+static void trained_free(trained_t *t) {
+    t->ner->ops->free(t->ner);
+    nlp__corpus_free(t->corpus);
+    nlp__vocab_free(t->vocab);
+}
+
+/* Runs `ner` on every corpus sentence and checks its entities against the
+ * gold tags exactly (labels, token and character offsets, IOB on tokens). */
+static void expect_gold_entities(nlp_vocab_t *vocab, const nlp__corpus_t *c,
+                                 const nlp__component_t *ner) {
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, NULL, 64u << 10, 2);
+    nlp__arena_init(&scratch, &cache);
+    for (size_t s = 0; s < c->n_sents; s++) {
+        const nlp__gold_sent_t *sent = &c->sents[s];
+        nlp_doc_t *doc;
+        assert_int_equal(nlp__gold_doc(vocab, sent, &doc), NLP_OK);
+        assert_int_equal(ner->ops->process(ner, doc, &scratch), NLP_OK);
+        nlp__arena_reset(&scratch);
+        assert_true(nlp_doc_layers(doc) & NLP_HAS_ENTS);
+        const char *tags[16];
+        nlp_span_t gold[16];
+        size_t n_gold;
+        for (uint32_t i = 0; i < sent->n_words; i++) tags[i] = sent->words[i].ner;
+        nlp__ents_from_iob2(tags, sent->n_words, gold, 16, &n_gold);
+        const nlp_span_t *ents;
+        size_t n_ents;
+        assert_int_equal(nlp_doc_ents(doc, &ents, &n_ents), NLP_OK);
+        assert_int_equal(n_ents, n_gold);
+        const nlp_token_t *tokens;
+        size_t n_tokens;
+        nlp_doc_tokens(doc, &tokens, &n_tokens);
+        for (size_t k = 0; k < n_ents; k++) {
+            assert_int_equal(ents[k].start, gold[k].start);
+            assert_int_equal(ents[k].end, gold[k].end);
+            assert_true(ents[k].label == gold[k].label);
+            assert_int_equal(ents[k].start_char, tokens[ents[k].start].idx);
+            assert_int_equal(ents[k].end_char,
+                             tokens[ents[k].end - 1].idx + tokens[ents[k].end - 1].len);
+            assert_int_equal(tokens[ents[k].start].ent_iob, NLP_IOB_B);
+            assert_true(tokens[ents[k].start].ent_type == gold[k].label);
+        }
+        for (size_t i = 0; i < n_tokens; i++)
+            if (sent->words[i].ner[0] == 'O') assert_int_equal(tokens[i].ent_iob, NLP_IOB_O);
+        nlp_doc_free(doc);
+    }
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+}
+
+static void test_ner_learns_tiny_fixture(void **state) {
+    (void)state;
+    test_alloc_t ta;
+    test_alloc_init(&ta);
+    trained_t t;
+    train_fixture(&t, &ta.iface);
+    expect_gold_entities(t.vocab, t.corpus, t.ner);
+    const char *labels[8];
+    size_t n;
+    assert_int_equal(t.ner->ops->labels(t.ner, labels, 8, &n), NLP_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(labels[0], "LOC");
+    assert_string_equal(labels[1], "ORG");
+    assert_string_equal(labels[2], "PER");
+    assert_string_equal(t.ner->ops->name, "ner");
+    trained_free(&t);
+    assert_int_equal(ta.live, 0);
+}
+
+static void test_ner_save_load_keeps_predictions(void **state) {
+    (void)state;
+    trained_t t;
+    train_fixture(&t, NULL);
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    assert_int_equal(t.ner->ops->save(t.ner, w, "ner"), NLP_OK);
+    const char *path = test_write_temp("", 0);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+    nlp__model_reader_t *r;
+    nlp__component_t *loaded;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    assert_int_equal(nlp__ner_load(t.vocab, r, "ner", &loaded), NLP_OK);
+    expect_gold_entities(t.vocab, t.corpus, loaded);
+    /* The loaded component saves the same sections again, byte for byte. */
+    nlp__model_writer_t *w2;
+    assert_int_equal(nlp__model_writer_create(NULL, &w2), NLP_OK);
+    assert_int_equal(loaded->ops->save(loaded, w2, "ner"), NLP_OK);
+    char path2[512];
+    snprintf(path2, sizeof path2, "%s.again", path);
+    assert_int_equal(nlp__model_writer_save(w2, path2), NLP_OK);
+    nlp__model_writer_free(w2);
+    nlp__model_reader_t *r2;
+    assert_int_equal(nlp__model_reader_open(path2, NULL, &r2), NLP_OK);
+    assert_int_equal(nlp__model_reader_n_sections(r2), nlp__model_reader_n_sections(r));
+    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
+        const char *name = nlp__model_reader_section_name(r, i);
+        const void *a, *b;
+        size_t a_len, b_len;
+        assert_int_equal(nlp__model_reader_section(r, name, &a, &a_len), NLP_OK);
+        assert_int_equal(nlp__model_reader_section(r2, name, &b, &b_len), NLP_OK);
+        assert_int_equal(a_len, b_len);
+        assert_memory_equal(a, b, a_len);
+    }
+    nlp__model_reader_close(r2);
+    remove(path2);
+    loaded->ops->free(loaded);
+    nlp__model_reader_close(r);
+    remove(path);
+    trained_free(&t);
+}
+
+static void test_ner_load_rejects_bad_config(void **state) {
+    (void)state;
+    trained_t t;
+    train_fixture(&t, NULL);
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    assert_int_equal(t.ner->ops->save(t.ner, w, "ner"), NLP_OK);
+    const char *path = test_write_temp("", 0);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    /* Sections under another prefix are simply absent. */
+    nlp__component_t *loaded = NULL;
+    assert_int_equal(nlp__ner_load(t.vocab, r, "other", &loaded), NLP_MODEL_CORRUPT);
+    assert_null(loaded);
+    /* A model whose sections disagree: the labels of one, the rest absent. */
+    const void *labels;
+    size_t labels_len;
+    assert_int_equal(nlp__model_reader_section(r, "ner.labels", &labels, &labels_len), NLP_OK);
+    nlp__model_writer_t *bad;
+    assert_int_equal(nlp__model_writer_create(NULL, &bad), NLP_OK);
+    static const char junk[24] = "NOTANER!";
+    const char *names[] = {"ner.model", "ner.lexicon"};
+    assert_int_equal(nlp__model_writer_add(bad, "ner.config", junk, sizeof junk), NLP_OK);
+    assert_int_equal(nlp__model_writer_add(bad, "ner.labels", labels, labels_len), NLP_OK);
+    for (int i = 0; i < 2; i++) {
+        const void *d;
+        size_t len;
+        assert_int_equal(nlp__model_reader_section(r, names[i], &d, &len), NLP_OK);
+        assert_int_equal(nlp__model_writer_add(bad, names[i], d, len), NLP_OK);
+    }
+    char bad_path[512];
+    snprintf(bad_path, sizeof bad_path, "%s.bad", path);
+    assert_int_equal(nlp__model_writer_save(bad, bad_path), NLP_OK);
+    nlp__model_writer_free(bad);
+    nlp__model_reader_t *rb;
+    assert_int_equal(nlp__model_reader_open(bad_path, NULL, &rb), NLP_OK);
+    assert_int_equal(nlp__ner_load(t.vocab, rb, "ner", &loaded), NLP_MODEL_CORRUPT);
+    assert_null(loaded);
+    nlp__model_reader_close(rb);
+    remove(bad_path);
+    nlp__model_reader_close(r);
+    remove(path);
+    trained_free(&t);
+}
+
+static void test_ner_train_rejects_corpus_without_entities(void **state) {
+    (void)state;
+    static const char plain[] = "1\tno\tO\n2\tnames\tO\n3\there\tO\n\n";
+    nlp__corpus_t *c;
+    const char *path = test_write_temp(plain, sizeof plain - 1);
+    assert_int_equal(nlp__iob2_read(path, NULL, &c), NLP_OK);
+    remove(path);
+    nlp_vocab_t *v;
+    assert_int_equal(nlp__vocab_create(NULL, NULL, &v), NLP_OK);
+    nlp__train_opts_t opts = {2, 1, NULL, NULL};
+    nlp__component_t *ner = NULL;
+    assert_int_equal(nlp__ner_train(v, c, NULL, NULL, 0, &opts, &ner), NLP_INVALID_ARG);
+    assert_null(ner);
+    nlp__corpus_free(c);
+    nlp__vocab_free(v);
+}
+
+/* Trains briefly on the EWT entities and checks the dev score is sane
+ * (the full model is measured with the CLI, not here). */
+static void test_ner_ewt_dev_score(void **state) {
+    (void)state;
+    const char *train_path = test_ewt_path("ner-train.iob2");
+    if (!train_path) skip();
+    char train_copy[1024];
+    snprintf(train_copy, sizeof train_copy, "%s", train_path);
+    const char *dev_path = test_ewt_path("ner-dev.iob2");
+    if (!dev_path) skip();
+    nlp__corpus_t *train, *dev;
+    assert_int_equal(nlp__iob2_read(train_copy, NULL, &train), NLP_OK);
+    assert_int_equal(nlp__iob2_read(dev_path, NULL, &dev), NLP_OK);
+    nlp_vocab_t *v;
+    assert_int_equal(nlp__vocab_create(NULL, NULL, &v), NLP_OK);
+    char log_buf[4096] = "";
+    FILE *log = fmemopen(log_buf, sizeof log_buf - 1, "w");
+    nlp__train_opts_t opts = {3, 1, log, NULL};
+    nlp__component_t *ner;
+    assert_int_equal(nlp__ner_train(v, train, dev, NULL, 0, &opts, &ner), NLP_OK);
+    fclose(log);
+    /* The last line reports the tuned OUT bias and the dev F-score. */
+    const char *line = strstr(log_buf, "gives ents_f ");
+    assert_non_null(line);
+    double f = atof(line + strlen("gives ents_f "));
+    assert_true(f > 0.6);
+    ner->ops->free(ner);
+    nlp__corpus_free(train);
+    nlp__corpus_free(dev);
+    nlp__vocab_free(v);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_biluo_oracle_reproduces_gold),
+        cmocka_unit_test(test_biluo_costs_add_up_to_the_loss),
+        cmocka_unit_test(test_biluo_rejects_invalid_sequences),
+        cmocka_unit_test(test_biluo_action_ids_round_trip),
+        cmocka_unit_test(test_ents_score_counts_exact_matches),
+        cmocka_unit_test(test_ents_score_reads_iob2_like_seqeval),
+        cmocka_unit_test(test_ents_score_writes_json),
+        cmocka_unit_test(test_ner_learns_tiny_fixture),
+        cmocka_unit_test(test_ner_save_load_keeps_predictions),
+        cmocka_unit_test(test_ner_load_rejects_bad_config),
+        cmocka_unit_test(test_ner_train_rejects_corpus_without_entities),
+        cmocka_unit_test(test_ner_ewt_dev_score),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
