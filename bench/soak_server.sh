@@ -142,6 +142,7 @@ run() {
                           'BEGIN { printf "%.0f", (b - a) / s }')"
     # The handler's own cost: JSON in, zone, JSON out (handler time minus
     # time in nlp_parse), per request and as a share of the handler time.
+    # Without zones it also holds the wait for the one permanent lock.
     awk -v p0="$parse0" -v p1="$parse1" -v h0="$handler0" -v h1="$handler1" \
         -v n="${lua%% *}" -v d0="$docs0" -v d1="$docs1" 'BEGIN {
       p = p1 - p0; h = h1 - h0
@@ -176,6 +177,10 @@ for mode in $modes; do
   echo "== $mode"
   cat "$out/$mode.summary"
   growth "$out/$mode.curve"
-  echo "RSS curve (seconds, requests served, RSS MiB):"
-  awk '{ printf "  %8.1f %10d %9.1f\n", $1, $2, $3 / 1024 }' "$out/$mode.curve"
+  echo "RSS curve (seconds, requests served, RSS MiB; every sample in $out/$mode.curve):"
+  # At most about 25 rows: every k-th sample and the last one.
+  awk 'NR == FNR { n++; next }
+       FNR == 1 { k = int((n + 24) / 25) }
+       (FNR - 1) % k == 0 || FNR == n { printf "  %8.1f %10d %9.1f\n", $1, $2, $3 / 1024 }' \
+    "$out/$mode.curve" "$out/$mode.curve"
 done

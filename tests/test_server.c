@@ -390,6 +390,21 @@ static void test_parse_of_no_texts_gives_no_docs(void **state) {
     free(r.body);
 }
 
+/* Every JSON string is a text, NUL characters included, and comes back
+ * unchanged. */
+static void test_parse_keeps_nul_characters(void **state) {
+    (void)state;
+    require_server();
+    reply_t r = call("POST", "/parse", "{\"texts\": [\"a\\u0000b c\"]}");
+    assert_int_equal(r.status, 200);
+    json_t *j = body_json(&r);
+    const json_t *text = json_object_get(json_array_get(json_object_get(j, "docs"), 0), "text");
+    assert_int_equal(json_string_length(text), 5);
+    assert_memory_equal(json_string_value(text), "a\0b c", 5);
+    json_decref(j);
+    free(r.body);
+}
+
 static void test_parse_rejects_malformed_json(void **state) {
     (void)state;
     require_server();
@@ -775,6 +790,7 @@ int main(void) {
         cmocka_unit_test(test_info_describes_pipeline),
         cmocka_unit_test(test_parse_returns_one_doc_per_text),
         cmocka_unit_test(test_parse_of_no_texts_gives_no_docs),
+        cmocka_unit_test(test_parse_keeps_nul_characters),
         cmocka_unit_test(test_parse_rejects_malformed_json),
         cmocka_unit_test(test_parse_rejects_wrong_shapes),
         cmocka_unit_test(test_parse_rejects_invalid_utf8),

@@ -718,6 +718,20 @@ static void assert_same_spans(const spans_t *a, const spans_t *b, int same_lex) 
     }
 }
 
+static void test_cache_warmed_at_creation(void **state) {
+    fixture_t *f = *state;
+    /* Stop words (also title-cased), punctuation and special cases are
+     * cached before any text is seen, with permanent lexemes. */
+    const char *warm[] = {"the", "The", "of", "because", ",", ".", "(", "“",
+                          "n't", "don't", "I'm"};
+    for (size_t i = 0; i < sizeof warm / sizeof warm[0]; i++) {
+        const nlp__split_t *sp = cached(f->nlp, warm[i]);
+        assert_non_null(sp);
+        assert_true(sp->lex[0]->id != UINT32_MAX); /* permanent */
+    }
+    assert_null(cached(f->nlp, "elephant"));
+}
+
 static void test_cache_same_tokens_in_and_out_of_zones(void **state) {
     fixture_t *f = *state;
     static spans_t zone_first, cold, warm, zone_after;
@@ -945,6 +959,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_round_trip_ewt_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_chunk_is_one_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_zone_words_stay_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_warmed_at_creation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_same_tokens_in_and_out_of_zones,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_heap_doc_while_zone_open_does_not_fill,

@@ -166,6 +166,11 @@ static const char *const en_special_excludes[] = {
     NULL,
 };
 
+/* Punctuation as it stands alone between spaces. */
+static const char en_cache_seed[] =
+    ". , ; : ! ? ( ) [ ] { } \" ' ` - -- ... & / $ % * # @ + = < > | ~ _ "
+    "“ ” ‘ ’ – — … 's n't";
+
 const nlp__tokenizer_rules_t nlp__en_tokenizer_rules = {
     .prefixes = en_prefixes,
     .suffixes = en_suffixes,
@@ -174,4 +179,5 @@ const nlp__tokenizer_rules_t nlp__en_tokenizer_rules = {
     .url_match = en_url_match,
     .specials = en_specials,
     .special_excludes = en_special_excludes,
+    .cache_seed = en_cache_seed,
 };

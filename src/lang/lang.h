@@ -42,6 +42,10 @@ typedef struct nlp__tokenizer_rules {
     /* Lower-case forms never made special by a variant ("were" is not
      * "we" + "re"); NULL-terminated. */
     const char *const *special_excludes;
+    /* Frequent chunks, space-separated, cached when the tokenizer is made
+     * (with the stop words in lower and title case), so that Docs made in
+     * zones find them even before any text was tokenized outside zones. */
+    const char *cache_seed;
 } nlp__tokenizer_rules_t;
 
 /* The rules for `lang` ("en"), or NULL for an unknown language. Static. */

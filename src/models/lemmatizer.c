@@ -130,7 +130,8 @@ static uint64_t suffix_feat(uint32_t tmpl, const word_form_t *w, int k) {
 }
 
 /* Writes the features of one word: its lower-cased affixes, case, shape
- * and length, its identity, and its predicted tag and POS. */
+ * and length, its identity, and its predicted tag and POS. (The tags of the
+ * neighbours were tried and cost 0.05 points of lemma_acc.) */
 static size_t word_features(const nlp_token_t *tok, const word_form_t *w,
                             uint64_t *f) {
     const nlp_lexeme_t *lex = tok->lex;

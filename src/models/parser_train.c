@@ -656,6 +656,18 @@ static nlp_status_t run_training(trainer_t *t, const nlp__train_opts_t *opts,
                     ratio(by_para.uas_ok, by_para.words), para_las,
                     sents_f(&by_para), nlp__perceptron_n_features(t->model), len,
                     (double)(clock() - started) / CLOCKS_PER_SEC);
+        if (getenv("PARSER_MINW_SWEEP") && e + 1 == epochs) { /* TEMP-EXPERIMENT */
+            static const float ws[] = {0.25f, 0.5f, 0.75f, 1.0f, 1.5f};
+            for (int k = 0; k < 5; k++) {
+                void *im2; size_t l2; nlp__linear_t v2; dev_scores_t a = {0}, b2 = {0};
+                nlp__perceptron_freeze_opts(t->model, &(nlp__freeze_opts_t){.min_weight = ws[k]}, &im2, &l2);
+                nlp__linear_open(im2, l2, &v2);
+                score_dev(t, &v2, &a, &b2);
+                fprintf(log, "  min_weight %.2f: uas %.4f las %.4f para las %.4f sents_f %.4f | %u features %zu bytes\n", ws[k],
+                        ratio(a.uas_ok, a.words), ratio(a.las_ok, a.words), ratio(b2.las_ok, b2.words), sents_f(&b2), v2.n_features, l2);
+                nlp__free(t->vocab->alloc, im2);
+            }
+        }
         if (quality > best) {
             best = quality;
             nlp__free(t->vocab->alloc, *best_image);

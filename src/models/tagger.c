@@ -41,6 +41,7 @@
 #define CONFIG_MAGIC "SPCTAG02"
 #define FEATURE_VERSION 1u
 #define DEFAULT_EPOCHS 10u
+#define N_FOLDS 4u /* jackknife folds for the first pass's training guesses */
 #define LABEL_SEP '\t'
 
 /* Feature templates. Numbers are part of the model format: append only. */
@@ -76,6 +77,12 @@ enum {
     T_CLASS_M1_M2,
     T_CLASS_M1_NORM,
     T_CLASS_M1_SUFFIX3,
+    T_AHEAD_SELF,
+    T_AHEAD_P1,
+    T_AHEAD_P2,
+    T_AHEAD_P1_P2,
+    T_CLASS_M1_AHEAD_P1,
+    T_AHEAD_P1_NORM,
     /* Keys of the lexicons, not perceptron features. */
     K_MORPH,
     K_AMB_SET,
@@ -83,7 +90,8 @@ enum {
 
 #define N_STATIC 26  /* features that do not depend on predictions */
 #define N_HISTORY 5  /* features of the classes predicted for i-1, i-2 */
-#define MAX_FEATS (N_STATIC + N_HISTORY)
+#define N_AHEAD 6    /* second pass: first-pass classes of i .. i+2 */
+#define MAX_FEATS (N_STATIC + N_HISTORY + N_AHEAD)
 
 /* The lexical flags that say something about a word's tag. */
 #define TAG_FLAGS                                                            \
@@ -93,9 +101,12 @@ enum {
      NLP_FLAG_IS_CURRENCY | NLP_FLAG_IS_BRACKET | NLP_FLAG_IS_QUOTE)
 #define HAS_HYPHEN_FLAG (1ull << 40)
 
-enum { SEC_CONFIG, SEC_LABELS, SEC_MORPHS, SEC_MORPH_MAP, SEC_AMB, SEC_MODEL, N_SECTIONS };
+enum {
+    SEC_CONFIG, SEC_LABELS, SEC_MORPHS, SEC_MORPH_MAP, SEC_AMB, SEC_MODEL, SEC_MODEL2,
+    N_SECTIONS
+};
 static const char *const section_suffix[N_SECTIONS] = {
-    ".config", ".labels", ".morphs", ".morph_map", ".amb", ".model",
+    ".config", ".labels", ".morphs", ".morph_map", ".amb", ".model", ".model2",
 };
 
 typedef struct config_section {
@@ -117,7 +128,8 @@ typedef struct tagger {
     const void *sec[N_SECTIONS];
     size_t sec_len[N_SECTIONS];
     void *owned[N_SECTIONS];
-    nlp__linear_t model;
+    nlp__linear_t model;  /* first pass: left context only */
+    nlp__linear_t model2; /* second pass: also the first pass's guesses ahead */
     nlp__frozen_map_t morph_map, amb_map;
     const char **class_labels; /* pointers into the labels section */
     size_t n_classes;
@@ -132,8 +144,17 @@ typedef struct tagger {
 /* What the features of one position read besides the tokens: the
  * ambiguity classes of words i-1 .. i+2. */
 typedef struct amb_window {
-    uint32_t m1, w, p1, p2;
+    uint32_t m2, m1, w, p1, p2;
 } amb_window_t;
+
+/* Words outside the training vocabulary share one identity, so the
+ * weights learnt for rare training words (which look unknown to training,
+ * see amb_from_counts) carry over to unknown words. Padding keeps id 0. */
+#define UNKNOWN_NORM 1u
+
+static uint64_t known_norm(const nlp_lexeme_t *lex, uint32_t amb) {
+    return amb || !lex->norm ? lex->norm : UNKNOWN_NORM;
+}
 
 /* Writes the features of token i that depend only on the words. */
 static size_t static_features(const nlp_doc_t *doc, uint32_t i,
@@ -144,13 +165,16 @@ static size_t static_features(const nlp_doc_t *doc, uint32_t i,
     const nlp_lexeme_t *p1 = t[1].lex, *p2 = t[2].lex;
     const char *s = doc->text + t[0].idx;
     size_t len = t[0].len, k = 0;
+    uint64_t nw = known_norm(w, amb->w), nm1 = known_norm(m1, amb->m1);
+    uint64_t nm2 = known_norm(m2, amb->m2), np1 = known_norm(p1, amb->p1);
+    uint64_t np2 = known_norm(p2, amb->p2);
     uint64_t flags = w->flags & TAG_FLAGS;
     if (memchr(s, '-', len)) flags |= HAS_HYPHEN_FLAG;
     size_t suf1 = nlp__utf8_suffix_start(s, len, 1);
     size_t suf2 = nlp__utf8_suffix_start(s, len, 2);
     size_t suf4 = nlp__utf8_suffix_start(s, len, 4);
     f[k++] = nlp__feat1(T_BIAS, 0);
-    f[k++] = nlp__feat1(T_NORM, w->norm);
+    f[k++] = nlp__feat1(T_NORM, nw);
     f[k++] = nlp__feat1(T_PREFIX1, w->prefix);
     f[k++] = nlp__feat1(T_SUFFIX3, w->suffix);
     f[k++] = nlp__feat_bytes(T_SUFFIX1, s + suf1, len - suf1);
@@ -159,17 +183,17 @@ static size_t static_features(const nlp_doc_t *doc, uint32_t i,
     f[k++] = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
     f[k++] = nlp__feat1(T_SHAPE, w->shape);
     f[k++] = nlp__feat1(T_FLAGS, flags);
-    f[k++] = nlp__feat1(T_NORM_M1, m1->norm);
-    f[k++] = nlp__feat1(T_NORM_M2, m2->norm);
-    f[k++] = nlp__feat1(T_NORM_P1, p1->norm);
-    f[k++] = nlp__feat1(T_NORM_P2, p2->norm);
+    f[k++] = nlp__feat1(T_NORM_M1, nm1);
+    f[k++] = nlp__feat1(T_NORM_M2, nm2);
+    f[k++] = nlp__feat1(T_NORM_P1, np1);
+    f[k++] = nlp__feat1(T_NORM_P2, np2);
     f[k++] = nlp__feat1(T_SUFFIX3_M1, m1->suffix);
     f[k++] = nlp__feat1(T_SUFFIX3_P1, p1->suffix);
     f[k++] = nlp__feat1(T_SUFFIX3_P2, p2->suffix);
     f[k++] = nlp__feat1(T_SHAPE_M1, m1->shape);
     f[k++] = nlp__feat1(T_SHAPE_P1, p1->shape);
-    f[k++] = nlp__feat2(T_NORM_M1_NORM, m1->norm, w->norm);
-    f[k++] = nlp__feat2(T_NORM_NORM_P1, w->norm, p1->norm);
+    f[k++] = nlp__feat2(T_NORM_M1_NORM, nm1, nw);
+    f[k++] = nlp__feat2(T_NORM_NORM_P1, nw, np1);
     f[k++] = nlp__feat1(T_AMB, amb->w);
     f[k++] = nlp__feat1(T_AMB_P1, amb->p1);
     f[k++] = nlp__feat1(T_AMB_P2, amb->p2);
@@ -180,14 +204,29 @@ static size_t static_features(const nlp_doc_t *doc, uint32_t i,
 
 /* Writes the features of the classes predicted for the two previous words
  * (class index + 1, 0 before the first word). */
-static size_t history_features(const nlp_lexeme_t *w, uint32_t m1, uint32_t m2,
-                               uint64_t *f) {
+static size_t history_features(const nlp_lexeme_t *w, uint64_t norm, uint32_t m1,
+                               uint32_t m2, uint64_t *f) {
     size_t k = 0;
     f[k++] = nlp__feat1(T_CLASS_M1, m1);
     f[k++] = nlp__feat1(T_CLASS_M2, m2);
     f[k++] = nlp__feat2(T_CLASS_M1_M2, m1, m2);
-    f[k++] = nlp__feat2(T_CLASS_M1_NORM, m1, w->norm);
+    f[k++] = nlp__feat2(T_CLASS_M1_NORM, m1, norm);
     f[k++] = nlp__feat2(T_CLASS_M1_SUFFIX3, m1, w->suffix);
+    return k;
+}
+
+/* Writes the second pass's features: the first pass's classes (+ 1, 0
+ * past the end) for words i, i+1 and i+2, alone and with the left class
+ * and the word. */
+static size_t ahead_features(uint64_t norm, uint32_t m1, const uint32_t *ahead,
+                             uint64_t *f) {
+    size_t k = 0;
+    f[k++] = nlp__feat1(T_AHEAD_SELF, ahead[0]);
+    f[k++] = nlp__feat1(T_AHEAD_P1, ahead[1]);
+    f[k++] = nlp__feat1(T_AHEAD_P2, ahead[2]);
+    f[k++] = nlp__feat2(T_AHEAD_P1_P2, ahead[1], ahead[2]);
+    f[k++] = nlp__feat2(T_CLASS_M1_AHEAD_P1, m1, ahead[1]);
+    f[k++] = nlp__feat2(T_AHEAD_P1_NORM, ahead[1], norm);
     return k;
 }
 
@@ -213,32 +252,63 @@ static nlp_hash_t morph_of(const tagger_t *tg, const nlp_lexeme_t *lex,
     return tg->classes[cls].morph;
 }
 
+/* One greedy left-to-right pass over n words whose static features and
+ * identities are given: writes each word's class + 1 to out. `ahead`
+ * (n + 2 entries, the last two 0) holds the first pass's classes for the
+ * second pass, NULL in the first. */
+static void decode(const tagger_t *tg, const nlp__linear_t *m, size_t n,
+                   const uint64_t *statics, const uint64_t *norms,
+                   const nlp_lexeme_t *const *lex, const uint32_t *ahead,
+                   float *scores, uint32_t *out) {
+    uint64_t feats[MAX_FEATS];
+    uint32_t m1 = 0, m2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(feats, statics + i * N_STATIC, N_STATIC * sizeof *feats);
+        size_t k = N_STATIC + history_features(lex[i], norms[i], m1, m2, feats + N_STATIC);
+        if (ahead) k += ahead_features(norms[i], m1, ahead + i, feats + k);
+        nlp__linear_scores(m, feats, k, scores);
+        uint32_t c = argmax(scores, tg->n_classes);
+        out[i] = c + 1;
+        m2 = m1;
+        m1 = c + 1;
+    }
+}
+
 static nlp_status_t tagger_process(const nlp__component_t *self, nlp_doc_t *doc,
                                    nlp__arena_t *scratch) {
     const tagger_t *tg = (const tagger_t *)self;
+    size_t n = doc->n_tokens;
     float *scores = NLP__ARENA_NEW(scratch, float, tg->n_classes);
-    if (!scores) return NLP_NOMEM;
-    uint64_t feats[MAX_FEATS];
-    uint32_t m1 = 0, m2 = 0;
+    uint64_t *statics = NLP__ARENA_NEW(scratch, uint64_t, n * N_STATIC + 1);
+    uint64_t *norms = NLP__ARENA_NEW(scratch, uint64_t, n + 1);
+    const nlp_lexeme_t **lex = NLP__ARENA_NEW(scratch, const nlp_lexeme_t *, n + 1);
+    uint32_t *first = NLP__ARENA_NEW(scratch, uint32_t, n + 2);
+    uint32_t *second = NLP__ARENA_NEW(scratch, uint32_t, n + 1);
+    if (!scores || !statics || !norms || !lex || !first || !second) return NLP_NOMEM;
     const nlp_token_t *t = doc->tokens;
-    /* The window slides: each step looks up one new word. */
-    amb_window_t amb = {0, amb_of(tg, t[0].lex), amb_of(tg, t[1].lex),
+    /* The ambiguity window slides: each step looks up one new word. */
+    amb_window_t amb = {0, 0, amb_of(tg, t[0].lex), amb_of(tg, t[1].lex),
                         amb_of(tg, t[2].lex)};
-    for (uint32_t i = 0; i < doc->n_tokens; i++) {
-        nlp_token_t *tok = &doc->tokens[i];
-        size_t n = static_features(doc, i, &amb, feats);
-        n += history_features(tok->lex, m1, m2, feats + n);
-        nlp__linear_scores(&tg->model, feats, n, scores);
-        uint32_t c = argmax(scores, tg->n_classes);
-        tok->tag = tg->classes[c].tag;
-        tok->pos = tg->classes[c].pos;
-        tok->morph = morph_of(tg, tok->lex, c);
-        m2 = m1;
-        m1 = c + 1;
+    for (uint32_t i = 0; i < n; i++) {
+        static_features(doc, i, &amb, statics + (size_t)i * N_STATIC);
+        lex[i] = t[i].lex;
+        norms[i] = known_norm(t[i].lex, amb.w);
+        amb.m2 = amb.m1;
         amb.m1 = amb.w;
         amb.w = amb.p1;
         amb.p1 = amb.p2;
         amb.p2 = amb_of(tg, t[i + 3].lex);
+    }
+    first[n] = first[n + 1] = 0;
+    decode(tg, &tg->model, n, statics, norms, lex, NULL, scores, first);
+    if (getenv("ONEPASS")) memcpy(second, first, n * 4); else
+    decode(tg, &tg->model2, n, statics, norms, lex, first, scores, second);
+    for (uint32_t i = 0; i < n; i++) {
+        nlp_token_t *tok = &doc->tokens[i];
+        uint32_t c = second[i] - 1;
+        tok->tag = tg->classes[c].tag;
+        tok->pos = tg->classes[c].pos;
+        tok->morph = morph_of(tg, tok->lex, c);
     }
     doc->layers |= NLP_HAS_TAG | NLP_HAS_POS | NLP_HAS_MORPH;
     return NLP_OK;
@@ -373,11 +443,15 @@ static nlp_status_t tagger_attach(tagger_t *tg, nlp_vocab_t *vocab) {
         (st = nlp__frozen_map_open(tg->sec[SEC_AMB], tg->sec_len[SEC_AMB], &tg->amb_map)))
         return st;
     /* The weights are attached last: training swaps them every epoch. */
-    if (!tg->sec[SEC_MODEL]) return NLP_OK;
-    st = nlp__linear_open(tg->sec[SEC_MODEL], tg->sec_len[SEC_MODEL], &tg->model);
-    if (!st && tg->model.n_classes != tg->n_classes)
-        st = nlp__fail(NLP_MODEL_CORRUPT, "tagger: the weights have %u classes, "
-                       "the labels %zu", tg->model.n_classes, tg->n_classes);
+    nlp__linear_t *models[2] = {&tg->model, &tg->model2};
+    for (int k = 0; k < 2 && !st; k++) {
+        int sec = k ? SEC_MODEL2 : SEC_MODEL;
+        if (!tg->sec[sec]) continue;
+        st = nlp__linear_open(tg->sec[sec], tg->sec_len[sec], models[k]);
+        if (!st && models[k]->n_classes != tg->n_classes)
+            st = nlp__fail(NLP_MODEL_CORRUPT, "tagger: the weights have %u classes, "
+                           "the labels %zu", models[k]->n_classes, tg->n_classes);
+    }
     return st;
 }
 
@@ -440,6 +514,7 @@ typedef struct train_data {
     uint64_t *feats;
     uint32_t *gold;
     const nlp_lexeme_t **lex;
+    uint64_t *norm; /* the word's identity as the features see it */
 } train_data_t;
 
 static void train_data_free(train_data_t *td, const nlp_allocator_t *alloc) {
@@ -452,6 +527,7 @@ static void train_data_free(train_data_t *td, const nlp_allocator_t *alloc) {
     nlp__free(alloc, td->feats);
     nlp__free(alloc, td->gold);
     nlp__free(alloc, td->lex);
+    nlp__free(alloc, td->norm);
 }
 
 /* "XPOS\tUPOS" of a gold word into buf (NLP_LIMIT when it does not fit). */
@@ -612,7 +688,9 @@ static nlp_status_t build_train_set(train_data_t *td, nlp_vocab_t *vocab,
     td->feats = nlp__calloc(alloc, n_words ? n_words * N_STATIC : 1, sizeof *td->feats);
     td->gold = nlp__calloc(alloc, n_words ? n_words : 1, sizeof *td->gold);
     td->lex = nlp__calloc(alloc, n_words ? n_words : 1, sizeof *td->lex);
-    if (!td->sent_start || !td->feats || !td->gold || !td->lex) return NLP_NOMEM;
+    td->norm = nlp__calloc(alloc, n_words ? n_words : 1, sizeof *td->norm);
+    if (!td->sent_start || !td->feats || !td->gold || !td->lex || !td->norm)
+        return NLP_NOMEM;
     if (n_words > UINT32_MAX) return nlp__fail(NLP_LIMIT, "tagger: corpus too large");
     size_t w = 0;
     for (size_t s = 0; s < td->n_sents; s++) {
@@ -623,24 +701,26 @@ static nlp_status_t build_train_set(train_data_t *td, nlp_vocab_t *vocab,
         if (st) return st;
         st = nlp__run_components_on(upstream, n_upstream, doc, scratch);
         /* Gold classes of the sentence, with room for the window's edges. */
-        uint32_t *cls = nlp__calloc(alloc, (size_t)sent->n_words + 4, sizeof *cls);
+        uint32_t *cls = nlp__calloc(alloc, (size_t)sent->n_words + 5, sizeof *cls);
         if (!cls && !st) st = NLP_NOMEM;
-        for (uint32_t i = 0; i < sent->n_words + 4 && !st; i++) cls[i] = UINT32_MAX;
+        for (uint32_t i = 0; i < sent->n_words + 5 && !st; i++) cls[i] = UINT32_MAX;
         for (uint32_t i = 0; i < sent->n_words && !st; i++) {
             uint32_t morph;
-            st = word_labels(td, alloc, &sent->words[i], &cls[i + 1], &morph);
+            st = word_labels(td, alloc, &sent->words[i], &cls[i + 2], &morph);
         }
         const nlp_token_t *t = doc->tokens;
         for (uint32_t i = 0; i < sent->n_words && !st; i++, w++) {
             amb_window_t amb = {
-                amb_from_counts(&td->amb_counts, t[(int64_t)i - 1].lex->norm, cls[i]),
-                amb_from_counts(&td->amb_counts, t[i].lex->norm, cls[i + 1]),
-                amb_from_counts(&td->amb_counts, t[i + 1].lex->norm, cls[i + 2]),
-                amb_from_counts(&td->amb_counts, t[i + 2].lex->norm, cls[i + 3]),
+                amb_from_counts(&td->amb_counts, t[(int64_t)i - 2].lex->norm, cls[i]),
+                amb_from_counts(&td->amb_counts, t[(int64_t)i - 1].lex->norm, cls[i + 1]),
+                amb_from_counts(&td->amb_counts, t[i].lex->norm, cls[i + 2]),
+                amb_from_counts(&td->amb_counts, t[i + 1].lex->norm, cls[i + 3]),
+                amb_from_counts(&td->amb_counts, t[i + 2].lex->norm, cls[i + 4]),
             };
             static_features(doc, i, &amb, td->feats + w * N_STATIC);
-            td->gold[w] = cls[i + 1];
+            td->gold[w] = cls[i + 2];
             td->lex[w] = t[i].lex;
+            td->norm[w] = known_norm(t[i].lex, amb.w);
         }
         nlp__free(alloc, cls);
         nlp_doc_free(doc);
@@ -650,25 +730,48 @@ static nlp_status_t build_train_set(train_data_t *td, nlp_vocab_t *vocab,
     return NLP_OK;
 }
 
+/* What one training run learns from: first-pass models see the left
+ * context only; the second pass also sees `ahead`, the first pass's class
+ * (+ 1) of every word. Sentences with s % n_folds == fold are held out
+ * (n_folds 0: none are). */
+typedef struct pass_spec {
+    const uint32_t *ahead;
+    uint32_t fold, n_folds;
+} pass_spec_t;
+
+static int held_out(const pass_spec_t *ps, size_t s) {
+    return ps->n_folds && s % ps->n_folds == ps->fold;
+}
+
 /* One pass over the training set in a shuffled order, each word predicted
  * with the classes predicted before it, as at run time. */
 static nlp_status_t train_epoch(const train_data_t *td, const tagger_t *tg,
-                                nlp__perceptron_t *p, uint32_t *order,
-                                uint64_t *rng, size_t *correct) {
+                                const pass_spec_t *ps, nlp__perceptron_t *p,
+                                uint32_t *order, uint64_t *rng, size_t *correct,
+                                size_t *seen) {
     float *scores = nlp__malloc(tg->alloc, tg->n_classes * sizeof *scores);
     if (!scores) return NLP_NOMEM;
     nlp__shuffle_order(order, td->n_sents, rng);
-    *correct = 0;
+    *correct = *seen = 0;
     uint64_t feats[MAX_FEATS];
     nlp_status_t st = NLP_OK;
     for (size_t k = 0; k < td->n_sents && !st; k++) {
-        uint32_t s = order[k], m1 = 0, m2 = 0;
-        for (uint32_t w = td->sent_start[s]; w < td->sent_start[s + 1] && !st; w++) {
+        uint32_t s = order[k], m1 = 0, m2 = 0, end = td->sent_start[s + 1];
+        if (held_out(ps, s)) continue;
+        for (uint32_t w = td->sent_start[s]; w < end && !st; w++) {
             memcpy(feats, td->feats + (size_t)w * N_STATIC, N_STATIC * sizeof *feats);
-            size_t n = N_STATIC + history_features(td->lex[w], m1, m2, feats + N_STATIC);
+            size_t n = N_STATIC + history_features(td->lex[w], td->norm[w], m1, m2,
+                                                   feats + N_STATIC);
+            if (ps->ahead) {
+                uint32_t window[3];
+                for (uint32_t a = 0; a < 3; a++)
+                    window[a] = w + a < end ? ps->ahead[w + a] : 0;
+                n += ahead_features(td->norm[w], m1, window, feats + n);
+            }
             nlp__perceptron_scores(p, feats, n, scores);
             uint32_t guess = argmax(scores, tg->n_classes);
             *correct += guess == td->gold[w];
+            (*seen)++;
             st = nlp__perceptron_update(p, feats, n, td->gold[w], guess, 1.0f);
             nlp__perceptron_tick(p);
             m2 = m1;
@@ -719,64 +822,137 @@ static nlp_status_t score_dev(const tagger_t *tg, nlp_vocab_t *vocab,
 
 static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : 0.0; }
 
-/* Trains the epochs, keeping the frozen weights of the best one (by the
- * mean of dev tag and POS accuracy; the last one without dev data). */
-static nlp_status_t run_epochs(tagger_t *tg, const train_data_t *td,
-                               nlp_vocab_t *vocab, const nlp__corpus_t *dev,
-                               const nlp__component_t *const *upstream,
-                               size_t n_upstream, const nlp__train_opts_t *opts,
-                               nlp__arena_t *scratch) {
+/* Trains one model for `epochs` epochs. With `dev`, the model is the
+ * second pass: after each epoch it is scored on dev (with tg->model as the
+ * first pass) and the best epoch's image is kept; otherwise the last
+ * epoch's. The image is returned in *image (caller frees). */
+static nlp_status_t train_model(tagger_t *tg, const train_data_t *td,
+                                const pass_spec_t *ps, uint32_t epochs,
+                                nlp_vocab_t *vocab, const nlp__corpus_t *dev,
+                                const nlp__component_t *const *upstream,
+                                size_t n_upstream, const nlp__train_opts_t *opts,
+                                nlp__arena_t *scratch, void **image, size_t *len) {
     const nlp_allocator_t *alloc = tg->alloc;
-    uint32_t epochs = opts->epochs ? opts->epochs : DEFAULT_EPOCHS;
+    *image = NULL;
+    *len = 0;
     nlp__perceptron_t *p = NULL;
     nlp_status_t st = nlp__perceptron_create(alloc, (uint32_t)tg->n_classes, &p);
     uint32_t *order = st ? NULL : nlp__calloc(alloc, td->n_sents ? td->n_sents : 1, sizeof *order);
     if (!st && !order) st = NLP_NOMEM;
-    uint64_t rng = opts->seed;
+    uint64_t rng = opts->seed ^ ((uint64_t)ps->fold << 32) ^ (ps->ahead ? 0x5eedu : 0);
     double best_score = -1.0;
-    void *best = NULL;
-    size_t best_len = 0;
     for (uint32_t e = 0; e < epochs && !st; e++) {
-        size_t correct;
-        void *image = NULL;
-        size_t len = 0;
+        size_t correct, seen;
+        void *img = NULL;
+        size_t img_len = 0;
         dev_scores_t ds = {0};
-        st = train_epoch(td, tg, p, order, &rng, &correct);
-        if (!st) st = nlp__perceptron_freeze(p, &image, &len);
-        if (!st) st = nlp__linear_open(image, len, &tg->model);
+        st = train_epoch(td, tg, ps, p, order, &rng, &correct, &seen);
+        if (st || (!dev && e + 1 < epochs)) continue;
+        nlp__freeze_opts_t fo = {.min_weight = getenv("MINW") ? (float)atof(getenv("MINW")) : 0.0f};
+        st = nlp__perceptron_freeze_opts(p, &fo, &img, &img_len);
+        if (!st && dev) st = nlp__linear_open(img, img_len, &tg->model2);
         if (!st && dev) st = score_dev(tg, vocab, dev, upstream, n_upstream, scratch, &ds);
         if (st) {
-            nlp__free(alloc, image);
+            nlp__free(alloc, img);
             break;
         }
         double score = ratio(ds.tag_ok + ds.pos_ok, 2 * ds.words);
-        if (opts->log)
+        if (opts->log && dev)
             fprintf(opts->log,
                     "tagger epoch %u: train_acc %.4f tag_acc %.4f pos_acc %.4f "
                     "morph_acc %.4f features %u weights %zu bytes\n",
-                    e + 1, ratio(correct, td->n_words), ratio(ds.tag_ok, ds.words),
+                    e + 1, ratio(correct, seen), ratio(ds.tag_ok, ds.words),
                     ratio(ds.pos_ok, ds.words), ratio(ds.morph_ok, ds.words),
-                    tg->model.n_features, len);
+                    tg->model2.n_features, img_len);
         if (!ds.words || score > best_score) {
             best_score = score;
-            nlp__free(alloc, best);
-            best = image;
-            best_len = len;
+            nlp__free(alloc, *image);
+            *image = img;
+            *len = img_len;
         } else {
-            nlp__free(alloc, image);
+            nlp__free(alloc, img);
         }
     }
-    if (!st && !best) st = nlp__fail(NLP_INVALID_ARG, "tagger: no epoch was trained");
-    if (!st) {
-        tg->owned[SEC_MODEL] = best;
-        tg->sec[SEC_MODEL] = best;
-        tg->sec_len[SEC_MODEL] = best_len;
-        best = NULL;
-        st = nlp__linear_open(tg->sec[SEC_MODEL], best_len, &tg->model);
+    if (!st && !*image) st = nlp__fail(NLP_INVALID_ARG, "tagger: no epoch was trained");
+    if (st) {
+        nlp__free(alloc, *image);
+        *image = NULL;
     }
-    nlp__free(alloc, best);
     nlp__free(alloc, order);
     nlp__perceptron_free(p);
+    return st;
+}
+
+/* Tags the training sentences s with s % n_folds == fold (all when n_folds
+ * is 0) with a frozen first-pass model, writing class + 1 per word. */
+static nlp_status_t tag_train_words(const tagger_t *tg, const train_data_t *td,
+                                    const void *image, size_t len,
+                                    const pass_spec_t *ps, uint32_t *out) {
+    nlp__linear_t m;
+    nlp_status_t st = nlp__linear_open(image, len, &m);
+    float *scores = st ? NULL : nlp__malloc(tg->alloc, tg->n_classes * sizeof *scores);
+    if (!st && !scores) st = NLP_NOMEM;
+    for (size_t s = 0; s < td->n_sents && !st; s++) {
+        if (ps->n_folds && !held_out(ps, s)) continue;
+        size_t start = td->sent_start[s], n = td->sent_start[s + 1] - start;
+        decode(tg, &m, n, td->feats + start * N_STATIC, td->norm + start, td->lex + start,
+               NULL, scores, out + start);
+    }
+    nlp__free(tg->alloc, scores);
+    return st;
+}
+
+/* Stores a finished model image as section `sec` and attaches it. */
+static nlp_status_t keep_model(tagger_t *tg, int sec, void *image, size_t len) {
+    nlp__free(tg->alloc, tg->owned[sec]);
+    tg->owned[sec] = image;
+    tg->sec[sec] = image;
+    tg->sec_len[sec] = len;
+    return nlp__linear_open(image, len, sec == SEC_MODEL ? &tg->model : &tg->model2);
+}
+
+/* The two passes. The second pass learns from first-pass guesses that are
+ * as wrong as they will be at run time: each training sentence is tagged
+ * by a first-pass model trained without it (jackknifing over N_FOLDS
+ * folds). The first pass used at run time is then trained on everything. */
+static nlp_status_t train_passes(tagger_t *tg, const train_data_t *td,
+                                 nlp_vocab_t *vocab, const nlp__corpus_t *dev,
+                                 const nlp__component_t *const *upstream,
+                                 size_t n_upstream, const nlp__train_opts_t *opts,
+                                 nlp__arena_t *scratch) {
+    const nlp_allocator_t *alloc = tg->alloc;
+    uint32_t epochs = opts->epochs ? opts->epochs : DEFAULT_EPOCHS;
+    uint32_t first_epochs = epochs * 2 / 3 ? epochs * 2 / 3 : 1;
+    uint32_t n_folds = td->n_sents >= 2 * N_FOLDS ? N_FOLDS : 0;
+    uint32_t *ahead = nlp__calloc(alloc, td->n_words + 1, sizeof *ahead);
+    if (!ahead) return NLP_NOMEM;
+    nlp_status_t st = NLP_OK;
+    void *image = NULL;
+    size_t len = 0;
+    for (uint32_t fold = 0; fold < n_folds && !st; fold++) {
+        pass_spec_t ps = {NULL, fold, n_folds};
+        st = train_model(tg, td, &ps, first_epochs, vocab, NULL, upstream, n_upstream,
+                         opts, scratch, &image, &len);
+        if (!st) st = tag_train_words(tg, td, image, len, &ps, ahead);
+        nlp__free(alloc, image);
+        image = NULL;
+        if (!st && opts->log) fprintf(opts->log, "tagger: first pass, fold %u of %u\n",
+                                      fold + 1, n_folds);
+    }
+    pass_spec_t all = {NULL, 0, 0};
+    if (!st) st = train_model(tg, td, &all, first_epochs, vocab, NULL, upstream, n_upstream,
+                              opts, scratch, &image, &len);
+    /* Too few sentences to hold any out: the first pass tags its own data. */
+    if (!st && !n_folds) st = tag_train_words(tg, td, image, len, &all, ahead);
+    if (!st) st = keep_model(tg, SEC_MODEL, image, len);
+    else nlp__free(alloc, image);
+    image = NULL;
+    pass_spec_t second = {ahead, 0, 0};
+    if (!st) st = train_model(tg, td, &second, epochs, vocab, dev, upstream, n_upstream, opts,
+                              scratch, &image, &len);
+    if (!st) st = keep_model(tg, SEC_MODEL2, image, len);
+    else nlp__free(alloc, image);
+    nlp__free(alloc, ahead);
     return st;
 }
 
@@ -799,7 +975,7 @@ nlp_status_t nlp__tagger_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
     if (!st) st = build_lexicons(tg, &td, alloc, train);
     if (!st) st = tagger_attach(tg, vocab);
     if (!st) st = build_train_set(&td, vocab, alloc, train, upstream, n_upstream, &scratch);
-    if (!st) st = run_epochs(tg, &td, vocab, dev, upstream, n_upstream, opts, &scratch);
+    if (!st) st = train_passes(tg, &td, vocab, dev, upstream, n_upstream, opts, &scratch);
     train_data_free(&td, alloc);
     nlp__arena_destroy(&scratch);
     nlp__chunk_cache_destroy(&cache);

@@ -237,9 +237,10 @@ static enum MHD_Result handle_parse(nlp_server_t *srv, struct MHD_Connection *c,
     uint64_t t0 = now_ns();
     json_error_t jerr;
     /* Any JSON value is accepted by the parser, so that a well-formed body
-     * of the wrong kind is reported as a wrong shape. */
+     * of the wrong kind is reported as a wrong shape; and any JSON string,
+     * "\u0000" included, is a text (the library takes bytes and lengths). */
     json_t *root = json_loadb(req->body.data ? req->body.data : "", req->body.len,
-                              JSON_DECODE_ANY, &jerr);
+                              JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!root) {
         /* JSON text must be UTF-8; repairing it would silently change what
          * the client sent, so it is refused. */
@@ -438,24 +439,36 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- /info, start and stop ---- */
 
-/* Adds {"<component>": [labels...]} for every component to `labels` and the
- * component names to `pipeline`. Returns 0 or -1 on allocation failure. */
+/* The labels component i predicts, as a new JSON array (NULL when memory
+ * runs out). */
+static json_t *component_labels(nlp_t *nlp, size_t i) {
+    size_t n = 0;
+    if (nlp_component_labels(nlp, i, NULL, 0, &n)) n = 0;
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    json_t *list = json_array();
+    size_t cap = n;
+    if (!names || !list || (cap && nlp_component_labels(nlp, i, names, cap, &n))) n = 0;
+    int bad = !names || !list;
+    for (size_t k = 0; k < n && k < cap && !bad; k++)
+        bad = json_array_append_new(list, json_string(names[k]));
+    free(names);
+    if (bad) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* Adds every component's name to `pipeline` and {"<name>": [labels...]} to
+ * `labels`. Returns 0, or -1 when memory runs out. */
 static int add_components(nlp_t *nlp, json_t *pipeline, json_t *labels) {
     for (size_t i = 0; i < nlp_n_components(nlp); i++) {
         const char *name = nlp_component_name(nlp, i);
-        size_t n = 0;
-        if (nlp_component_labels(nlp, i, NULL, 0, &n)) n = 0;
-        const char **names = calloc(n ? n : 1, sizeof *names);
-        json_t *list = json_array();
-        int bad = !names || !list || json_array_append_new(pipeline, json_string(name));
-        if (!bad && n && nlp_component_labels(nlp, i, names, n, &n)) n = 0;
-        for (size_t k = 0; k < n && !bad; k++)
-            bad = json_array_append_new(list, json_string(names[k]));
-        free(names);
-        if (bad || json_object_set_new(labels, name, list)) {
-            if (bad) json_decref(list);
+        json_t *list = component_labels(nlp, i);
+        /* The _new setters take the reference even when they fail. */
+        if (!list || json_object_set_new(labels, name, list) ||
+            json_array_append_new(pipeline, json_string(name)))
             return -1;
-        }
     }
     return 0;
 }

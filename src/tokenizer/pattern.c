@@ -56,6 +56,14 @@ struct nlp__pattern_set {
     range_t *ranges;
     uint64_t first_ascii[2]; /* code points below 128 a match can start with */
     int first_other;         /* whether one of 128 or above can */
+    /* The start state, precomputed: the character instructions reachable
+     * from the start without passing an assertion (and, per ASCII
+     * character, those that accept it), and the assertions reachable so
+     * (evaluated at each start, as they depend on the text). Without this
+     * every start would visit every pattern's first instruction. */
+    uint16_t *start_chars, *start_asserts, *by_ascii;
+    size_t n_start_chars, n_start_asserts;
+    uint32_t by_ascii_at[129]; /* by_ascii[by_ascii_at[c] .. [c + 1]) */
     /* A whole match is only possible if the text holds one of these ASCII
      * characters (each pattern needs one of them), unless any_text. */
     uint64_t needs_ascii[2];
@@ -284,52 +292,55 @@ static int parse_char_item(builder_t *b) {
 
 static int parse_alt(builder_t *b);
 
-static int parse_group(builder_t *b) {
-    /* The opening parenthesis has been read. */
-    if (b->pos + 1 < b->len && b->pat[b->pos] == '?') {
-        const char *p = b->pat + b->pos + 1;
-        int ahead = -1, negated = 0;
-        size_t skip = 0;
-        if (p[0] == ':') {
-            b->pos += 2;
-            goto group;
-        }
-        if (p[0] == '=' || p[0] == '!') ahead = 1, negated = p[0] == '!', skip = 2;
-        else if (p[0] == '<' && b->pos + 2 < b->len && (p[1] == '=' || p[1] == '!'))
-            ahead = 0, negated = p[1] == '!', skip = 3;
-        if (ahead < 0) return fail(b, "unknown (? group");
-        b->pos += skip;
-        /* A sequence of characters, classes or sets: one assertion per
-         * character, each at its distance from the point. A negative
-         * lookaround cannot be split that way, so it holds one. */
-        int items[4], n_items = 0;
-        while (!at_end(b) && peek(b) != ')') {
-            if (n_items == 4 || (negated && n_items == 1))
-                return fail(b, "lookaround too long");
-            if ((items[n_items++] = parse_char_item(b)) < 0) return -1;
-        }
-        if (at_end(b) || n_items == 0) return fail(b, "bad lookaround");
-        take(b);
-        int seq = -1;
-        for (int i = 0; i < n_items; i++) {
-            int n = new_node(b, N_ASSERT);
-            if (n < 0) return -1;
-            b->nodes[n].set = (uint32_t)items[i];
-            b->nodes[n].ahead = (uint8_t)ahead;
-            b->nodes[n].negated = (uint8_t)negated;
-            b->nodes[n].dist = (uint8_t)(ahead ? i + 1 : n_items - i);
-            if (seq >= 0) {
-                int c = new_node(b, N_CAT);
-                if (c < 0) return -1;
-                b->nodes[c].a = seq;
-                b->nodes[c].b = n;
-                n = c;
-            }
-            seq = n;
-        }
-        return seq;
+/* After "(?=", "(?!", "(?<=" or "(?<!": a sequence of characters, classes
+ * or sets and the closing parenthesis. Each character becomes one
+ * assertion at its distance from the point; a negative lookaround cannot
+ * be split that way, so it holds one character. */
+static int parse_lookaround(builder_t *b, int ahead, int negated) {
+    int items[4], n_items = 0;
+    while (!at_end(b) && peek(b) != ')') {
+        if (n_items == 4 || (negated && n_items == 1))
+            return fail(b, "lookaround too long");
+        if ((items[n_items++] = parse_char_item(b)) < 0) return -1;
     }
-group:
+    if (at_end(b) || n_items == 0) return fail(b, "bad lookaround");
+    take(b);
+    int seq = -1;
+    for (int i = 0; i < n_items; i++) {
+        int n = new_node(b, N_ASSERT);
+        if (n < 0) return -1;
+        b->nodes[n].set = (uint32_t)items[i];
+        b->nodes[n].ahead = (uint8_t)ahead;
+        b->nodes[n].negated = (uint8_t)negated;
+        b->nodes[n].dist = (uint8_t)(ahead ? i + 1 : n_items - i);
+        if (seq >= 0) {
+            int c = new_node(b, N_CAT);
+            if (c < 0) return -1;
+            b->nodes[c].a = seq;
+            b->nodes[c].b = n;
+            n = c;
+        }
+        seq = n;
+    }
+    return seq;
+}
+
+/* After an opening parenthesis. */
+static int parse_group(builder_t *b) {
+    const char *p = b->pat + b->pos;
+    size_t left = b->len - b->pos;
+    if (left >= 2 && p[0] == '?') {
+        if (p[1] == '=' || p[1] == '!') {
+            b->pos += 2;
+            return parse_lookaround(b, 1, p[1] == '!');
+        }
+        if (left >= 3 && p[1] == '<' && (p[2] == '=' || p[2] == '!')) {
+            b->pos += 3;
+            return parse_lookaround(b, 0, p[2] == '!');
+        }
+        if (p[1] != ':') return fail(b, "unknown (? group");
+        b->pos += 2;
+    }
     if (++b->depth > MAX_DEPTH) return fail(b, "groups nested too deeply");
     int n = parse_alt(b);
     b->depth--;
@@ -549,22 +560,41 @@ static void finish_sets(builder_t *b, nlp__pattern_set_t *ps) {
     }
 }
 
-/* Which characters can start a match: a cheap test that lets the matcher
- * skip most positions without starting the VM. */
-static void compute_first(nlp__pattern_set_t *ps) {
+/* Precomputes the start state (see the struct) and which characters can
+ * start a match, a cheap test that lets the matcher skip most positions
+ * without starting the VM. Returns 0 when out of memory. */
+static int compute_start(nlp__pattern_set_t *ps) {
     uint8_t *seen = nlp__calloc(ps->alloc, ps->n_insts, 1);
+    ps->start_chars = nlp__calloc(ps->alloc, ps->n_insts, sizeof(uint16_t));
+    ps->start_asserts = nlp__calloc(ps->alloc, ps->n_insts, sizeof(uint16_t));
+    if (!seen || !ps->start_chars || !ps->start_asserts) {
+        nlp__free(ps->alloc, seen);
+        return 0;
+    }
     uint32_t stack[2 * MAX_INSTS + 2];
     size_t sp = 0;
-    if (!seen) { /* be permissive rather than fail */
-        ps->first_ascii[0] = ps->first_ascii[1] = ~(uint64_t)0;
-        ps->first_other = 1;
-        return;
-    }
     stack[sp++] = 0;
     while (sp) {
         uint32_t pc = stack[--sp];
         if (pc >= ps->n_insts || seen[pc]) continue;
         seen[pc] = 1;
+        const inst_t *in = &ps->prog[pc];
+        switch (in->op) {
+        case OP_CHAR: ps->start_chars[ps->n_start_chars++] = (uint16_t)pc; break;
+        case OP_ASSERT:
+            ps->start_asserts[ps->n_start_asserts++] = (uint16_t)pc;
+            break;
+        case OP_SPLIT: stack[sp++] = in->y; stack[sp++] = in->x; break;
+        case OP_JMP: stack[sp++] = in->x; break;
+        default: break;
+        }
+    }
+    /* First characters, looking through the assertions too. */
+    for (size_t i = 0; i < ps->n_start_asserts; i++) stack[sp++] = ps->start_asserts[i] + 1u;
+    while (sp) {
+        uint32_t pc = stack[--sp];
+        if (pc >= ps->n_insts || seen[pc] == 2) continue;
+        seen[pc] = 2;
         const inst_t *in = &ps->prog[pc];
         switch (in->op) {
         case OP_CHAR: {
@@ -580,7 +610,29 @@ static void compute_first(nlp__pattern_set_t *ps) {
         default: break;
         }
     }
+    for (size_t i = 0; i < ps->n_start_chars; i++) {
+        const charset_t *cs = &ps->sets[ps->prog[ps->start_chars[i]].set];
+        ps->first_ascii[0] |= cs->ascii[0];
+        ps->first_ascii[1] |= cs->ascii[1];
+        if (cs->negated || cs->classes || cs->n_ranges) ps->first_other = 1;
+    }
     nlp__free(ps->alloc, seen);
+    /* Per ASCII character, the start instructions that accept it. */
+    size_t total = 0;
+    for (int c = 0; c < 128; c++)
+        for (size_t i = 0; i < ps->n_start_chars; i++)
+            total += set_has(ps, ps->prog[ps->start_chars[i]].set, c);
+    ps->by_ascii = nlp__calloc(ps->alloc, total ? total : 1, sizeof(uint16_t));
+    if (!ps->by_ascii) return 0;
+    size_t at = 0;
+    for (int c = 0; c < 128; c++) {
+        ps->by_ascii_at[c] = (uint32_t)at;
+        for (size_t i = 0; i < ps->n_start_chars; i++)
+            if (set_has(ps, ps->prog[ps->start_chars[i]].set, c))
+                ps->by_ascii[at++] = ps->start_chars[i];
+    }
+    ps->by_ascii_at[128] = (uint32_t)at;
+    return 1;
 }
 
 nlp_status_t nlp__pattern_set_compile(const nlp_allocator_t *alloc,
@@ -646,7 +698,10 @@ nlp_status_t nlp__pattern_set_compile(const nlp_allocator_t *alloc,
     ps->needs_ascii[1] = needs[1];
     ps->any_text = any_text || n_pat == 0;
     finish_sets(&b, ps);
-    compute_first(ps);
+    if (!compute_start(ps)) {
+        nlp__pattern_set_free(ps);
+        return NLP_NOMEM;
+    }
     *out = ps;
     return NLP_OK;
 }
@@ -656,6 +711,9 @@ void nlp__pattern_set_free(nlp__pattern_set_t *ps) {
     nlp__free(ps->alloc, ps->prog);
     nlp__free(ps->alloc, ps->sets);
     nlp__free(ps->alloc, ps->ranges);
+    nlp__free(ps->alloc, ps->start_chars);
+    nlp__free(ps->alloc, ps->start_asserts);
+    nlp__free(ps->alloc, ps->by_ascii);
     nlp__free(ps->alloc, ps);
 }
 
@@ -725,6 +783,45 @@ static int may_start_with(const nlp__pattern_set_t *ps, unsigned char byte) {
     return (int)((ps->first_ascii[byte >> 6] >> (byte & 63)) & 1);
 }
 
+/* The character at p in the reading direction, its length in *k. */
+static int32_t read_char(const vm_t *vm, int backward, size_t p, size_t *k) {
+    return backward ? nlp__utf8_prev(vm->s, vm->start, p, k)
+                    : nlp__utf8_next(vm->s, p, vm->end, k);
+}
+
+/* Moves the threads of list `from` that accept `cp` to the other list, at
+ * position `next`; returns whether a MATCH was reached. */
+static int advance(vm_t *vm, int from, int32_t cp, size_t next) {
+    const nlp__pattern_set_t *ps = vm->ps;
+    int to = !from, matched = 0;
+    for (size_t i = 0; i < vm->n[from]; i++) {
+        uint16_t pc = vm->list[from][i];
+        if (set_has(ps, ps->prog[pc].set, cp))
+            matched |= add_threads(vm, to, pc + 1u, next);
+    }
+    return matched;
+}
+
+/* The first step, from the precomputed start state: plain start
+ * instructions come from the table for the first character; those behind
+ * assertions are checked as usual. Leaves the threads in list 1. */
+static int first_step(vm_t *vm, size_t pos, int32_t cp, size_t next) {
+    const nlp__pattern_set_t *ps = vm->ps;
+    for (size_t i = 0; i < ps->n_start_asserts; i++)
+        add_threads(vm, 0, ps->start_asserts[i], pos);
+    vm->step++;
+    int matched = advance(vm, 0, cp, next);
+    if (cp < 128) {
+        for (uint32_t i = ps->by_ascii_at[cp]; i < ps->by_ascii_at[cp + 1]; i++)
+            matched |= add_threads(vm, 1, ps->by_ascii[i] + 1u, next);
+    } else {
+        for (size_t i = 0; i < ps->n_start_chars; i++)
+            if (set_has(ps, ps->prog[ps->start_chars[i]].set, cp))
+                matched |= add_threads(vm, 1, ps->start_chars[i] + 1u, next);
+    }
+    return matched;
+}
+
 /* Runs the set from `pos` in its direction. Returns the distance to the
  * furthest point where a match ended (0: none); with `whole`, only a match
  * that reaches the far edge counts. */
@@ -742,26 +839,24 @@ static size_t run(const nlp__pattern_set_t *ps, const char *s, size_t start,
     vm.step = 1;
     memset(vm.mark, 0, ps->n_insts * sizeof vm.mark[0]);
     vm.n[0] = vm.n[1] = 0;
-    add_threads(&vm, 0, 0, pos);
-    int cur = 0;
-    size_t best = 0, p = pos;
-    while (vm.n[cur] && (backward ? p > start : p < end)) {
-        size_t k;
-        int32_t cp = backward ? nlp__utf8_prev(s, start, p, &k)
-                              : nlp__utf8_next(s, p, end, &k);
+    size_t k, best = 0, p = pos;
+    int cur = 0, first = 1;
+    do {
+        int32_t cp = read_char(&vm, backward, p, &k);
         size_t next = backward ? p - k : p + k;
-        int nxt = !cur, matched = 0;
-        vm.n[nxt] = 0;
-        vm.step++;
-        for (size_t i = 0; i < vm.n[cur]; i++) {
-            uint16_t pc = vm.list[cur][i];
-            if (set_has(ps, ps->prog[pc].set, cp))
-                matched |= add_threads(&vm, nxt, pc + 1u, next);
+        int matched;
+        if (first) {
+            matched = first_step(&vm, pos, cp, next);
+            first = 0;
+        } else {
+            vm.n[!cur] = 0;
+            vm.step++;
+            matched = advance(&vm, cur, cp, next);
         }
         p = next;
-        cur = nxt;
+        cur = !cur;
         if (matched) best = backward ? pos - p : p - pos;
-    }
+    } while (vm.n[cur] && (backward ? p > start : p < end));
     if (whole && best != (backward ? pos - start : end - pos)) return 0;
     return best;
 }

@@ -102,6 +102,55 @@ nlp__split_t *nlp__split_make(nlp__tok_cache_t *cache, const char *text,
 
 /* ---- creation ------------------------------------------------------------ */
 
+/* Appends s[0..len) and a space to buf (growing it); returns 0 when out of
+ * memory. */
+static int append(const nlp_allocator_t *alloc, char **buf, size_t *n,
+                  size_t *cap, const char *s, size_t len) {
+    if (*n + len + 1 > *cap) {
+        size_t c = (*n + len + 1) * 2;
+        char *b = nlp__realloc_array(alloc, *buf, c, 1);
+        if (!b) return 0;
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *n, s, len);
+    (*buf)[*n + len] = ' ';
+    *n += len + 1;
+    return 1;
+}
+
+/* Tokenizes the language's seed text and its stop words (as written and
+ * title-cased) outside zones, which caches those chunks with permanent
+ * lexemes: a server that tokenizes only inside zones never fills the
+ * cache itself, and these are the most frequent chunks of any text. */
+static nlp_status_t warm_cache(nlp__tokenizer_t *tok,
+                               const nlp__tokenizer_rules_t *rules) {
+    const nlp_allocator_t *alloc = tok->alloc;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int ok = 1;
+    if (rules->cache_seed)
+        ok = append(alloc, &buf, &n, &cap, rules->cache_seed,
+                    strlen(rules->cache_seed));
+    const nlp__lex_lang_t *lex = tok->vocab->lang;
+    for (const char *const *w = lex ? lex->stop_words : NULL; ok && w && *w; w++) {
+        size_t len = strlen(*w);
+        ok = append(alloc, &buf, &n, &cap, *w, len);
+        if (ok && len && (*w)[0] >= 'a' && (*w)[0] <= 'z') {
+            size_t at = n;
+            ok = append(alloc, &buf, &n, &cap, *w, len);
+            if (ok) buf[at] = (char)(buf[at] - 'a' + 'A');
+        }
+    }
+    nlp_status_t st = ok ? NLP_OK : NLP_NOMEM;
+    nlp_doc_t *doc = NULL;
+    if (!st && n && !(st = nlp__doc_create(tok->vocab, NULL, buf, n, &doc)))
+        st = nlp__tokenizer_run(tok, doc);
+    nlp_doc_free(doc);
+    nlp__free(alloc, buf);
+    return st;
+}
+
 nlp_status_t nlp__tokenizer_create(nlp_vocab_t *vocab, const char *lang,
                                    nlp__tokenizer_t **out) {
     if (!out) return NLP_INVALID_ARG;
@@ -138,7 +187,8 @@ nlp_status_t nlp__tokenizer_create(nlp_vocab_t *vocab, const char *lang,
                                        NLP__PATTERN_FORWARD, &tok->token_match)) ||
         (st = nlp__pattern_set_compile(alloc, rules->url_match,
                                        NLP__PATTERN_FORWARD, &tok->url_match)) ||
-        (st = nlp__specials_build(tok, rules))) {
+        (st = nlp__specials_build(tok, rules)) ||
+        (st = warm_cache(tok, rules))) {
         nlp__tokenizer_free(tok);
         return st;
     }

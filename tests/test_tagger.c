@@ -1,0 +1,366 @@
+/* Tests of the tagger: learning a small corpus exactly, the model file
+ * round trip, damaged models, and (with EWT data) accuracy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_util.h"
+
+#include "core/vocab.h"
+#include "doc/doc.h"
+#include "io/corpus.h"
+#include "io/model_file.h"
+#include "models/train.h"
+#include "models/train_util.h"
+#include "pipeline/nlp.h"
+
+/* Ambiguous words ("can", "book", "saw", "her") so context has to decide. */
+static const char fixture[] =
+    "# text = I can read the book.\n"
+    "1\tI\tI\tPRON\tPRP\tCase=Nom|Number=Sing|Person=1|PronType=Prs\t2\tnsubj\t_\t_\n"
+    "2\tcan\tcan\tAUX\tMD\tVerbForm=Fin\t3\taux\t_\t_\n"
+    "3\tread\tread\tVERB\tVB\tVerbForm=Inf\t0\troot\t_\t_\n"
+    "4\tthe\tthe\tDET\tDT\tDefinite=Def|PronType=Art\t5\tdet\t_\t_\n"
+    "5\tbook\tbook\tNOUN\tNN\tNumber=Sing\t3\tobj\t_\tSpaceAfter=No\n"
+    "6\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_\n"
+    "\n"
+    "# text = We book a table.\n"
+    "1\tWe\twe\tPRON\tPRP\tCase=Nom|Number=Plur|Person=1|PronType=Prs\t2\tnsubj\t_\t_\n"
+    "2\tbook\tbook\tVERB\tVBP\tMood=Ind|Tense=Pres|VerbForm=Fin\t0\troot\t_\t_\n"
+    "3\ta\ta\tDET\tDT\tDefinite=Ind|PronType=Art\t4\tdet\t_\t_\n"
+    "4\ttable\ttable\tNOUN\tNN\tNumber=Sing\t2\tobj\t_\tSpaceAfter=No\n"
+    "5\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_\n"
+    "\n"
+    "# text = She saw a can of soup.\n"
+    "1\tShe\tshe\tPRON\tPRP\tCase=Nom|Gender=Fem|Number=Sing|Person=3|PronType=Prs\t2\tnsubj\t_\t_\n"
+    "2\tsaw\tsee\tVERB\tVBD\tMood=Ind|Tense=Past|VerbForm=Fin\t0\troot\t_\t_\n"
+    "3\ta\ta\tDET\tDT\tDefinite=Ind|PronType=Art\t4\tdet\t_\t_\n"
+    "4\tcan\tcan\tNOUN\tNN\tNumber=Sing\t2\tobj\t_\t_\n"
+    "5\tof\tof\tADP\tIN\t_\t6\tcase\t_\t_\n"
+    "6\tsoup\tsoup\tNOUN\tNN\tNumber=Sing\t4\tnmod\t_\tSpaceAfter=No\n"
+    "7\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_\n"
+    "\n"
+    "# text = I saw her book.\n"
+    "1\tI\tI\tPRON\tPRP\tCase=Nom|Number=Sing|Person=1|PronType=Prs\t2\tnsubj\t_\t_\n"
+    "2\tsaw\tsee\tVERB\tVBD\tMood=Ind|Tense=Past|VerbForm=Fin\t0\troot\t_\t_\n"
+    "3\ther\tshe\tPRON\tPRP$\tGender=Fem|Number=Sing|Person=3|Poss=Yes|PronType=Prs\t4\tnmod:poss\t_\t_\n"
+    "4\tbook\tbook\tNOUN\tNN\tNumber=Sing\t2\tobj\t_\tSpaceAfter=No\n"
+    "5\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_\n"
+    "\n"
+    "# text = We saw her.\n"
+    "1\tWe\twe\tPRON\tPRP\tCase=Nom|Number=Plur|Person=1|PronType=Prs\t2\tnsubj\t_\t_\n"
+    "2\tsaw\tsee\tVERB\tVBD\tMood=Ind|Tense=Past|VerbForm=Fin\t0\troot\t_\t_\n"
+    "3\ther\tshe\tPRON\tPRP\tCase=Acc|Gender=Fem|Number=Sing|Person=3|PronType=Prs\t2\tobj\t_\tSpaceAfter=No\n"
+    "4\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_\n"
+    "\n"
+    "# text = Dogs can run.\n"
+    "1\tDogs\tdog\tNOUN\tNNS\tNumber=Plur\t3\tnsubj\t_\t_\n"
+    "2\tcan\tcan\tAUX\tMD\tVerbForm=Fin\t3\taux\t_\t_\n"
+    "3\trun\trun\tVERB\tVB\tVerbForm=Inf\t0\troot\t_\tSpaceAfter=No\n"
+    "4\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_\n"
+    "\n";
+
+static nlp__corpus_t *read_fixture(void) {
+    const char *path = test_write_temp(fixture, sizeof fixture - 1);
+    nlp__corpus_t *c;
+    assert_int_equal(nlp__conllu_read(path, NULL, &c), NLP_OK);
+    remove(path);
+    assert_int_equal(c->n_sents, 6);
+    return c;
+}
+
+static nlp__component_t *train_tagger(nlp_vocab_t *vocab, const nlp__corpus_t *c,
+                                      uint32_t epochs) {
+    nlp__train_opts_t opts = {.epochs = epochs, .seed = 7, .log = NULL, .alloc = NULL};
+    nlp__component_t *tagger;
+    assert_int_equal(nlp__tagger_train(vocab, c, c, NULL, 0, &opts, &tagger), NLP_OK);
+    assert_string_equal(tagger->ops->name, "tagger");
+    return tagger;
+}
+
+static int same(nlp_hash_t id, const char *s) {
+    return id == nlp_hash_string(s, strlen(s));
+}
+
+/* Counts the words of the corpus whose tag, POS and morphology all match. */
+static size_t count_exact(nlp_vocab_t *vocab, const nlp__component_t *tagger,
+                          const nlp__corpus_t *c) {
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, NULL, 4096, 1);
+    nlp__arena_init(&scratch, &cache);
+    size_t ok = 0;
+    for (size_t s = 0; s < c->n_sents; s++) {
+        nlp_doc_t *doc;
+        assert_int_equal(nlp__gold_doc(vocab, &c->sents[s], &doc), NLP_OK);
+        assert_int_equal(tagger->ops->process(tagger, doc, &scratch), NLP_OK);
+        nlp__arena_reset(&scratch);
+        assert_true(doc->layers & NLP_HAS_TAG);
+        for (uint32_t i = 0; i < doc->n_tokens; i++) {
+            const nlp__gold_word_t *g = &c->sents[s].words[i];
+            ok += same(doc->tokens[i].tag, g->xpos) && same(doc->tokens[i].pos, g->upos) &&
+                  same(doc->tokens[i].morph, g->feats);
+        }
+        nlp_doc_free(doc);
+    }
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+    return ok;
+}
+
+static void test_tagger_learns_fixture_exactly(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    nlp__component_t *tagger = train_tagger(nlp_get_vocab(nlp), c, 20);
+    assert_int_equal(count_exact(nlp_get_vocab(nlp), tagger, c), c->n_words);
+
+    /* The labels are the distinct fine-grained tags. */
+    const char *labels[32];
+    size_t n;
+    assert_int_equal(tagger->ops->labels(tagger, labels, 32, &n), NLP_OK);
+    assert_int_equal(n, 11); /* PRP MD VB DT NN . VBP VBD IN PRP$ NNS */
+    tagger->ops->free(tagger);
+    nlp_free(nlp);
+    nlp__corpus_free(c);
+}
+
+/* Training twice with the same seed gives the same model, byte for byte. */
+static void test_tagger_training_is_deterministic(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    const char *paths[2] = {"/tmp/spacyc-test-tagger-a.spacyc", "/tmp/spacyc-test-tagger-b.spacyc"};
+    for (int k = 0; k < 2; k++) {
+        nlp__component_t *tagger = train_tagger(nlp_get_vocab(nlp), c, 5);
+        nlp__model_writer_t *w;
+        assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+        assert_int_equal(tagger->ops->save(tagger, w, "tagger"), NLP_OK);
+        assert_int_equal(nlp__model_writer_save(w, paths[k]), NLP_OK);
+        nlp__model_writer_free(w);
+        tagger->ops->free(tagger);
+    }
+    FILE *a = fopen(paths[0], "rb"), *b = fopen(paths[1], "rb");
+    assert_non_null(a);
+    assert_non_null(b);
+    int ca, cb;
+    do {
+        ca = fgetc(a);
+        cb = fgetc(b);
+        assert_int_equal(ca, cb);
+    } while (ca != EOF);
+    fclose(a);
+    fclose(b);
+    remove(paths[0]);
+    remove(paths[1]);
+    nlp_free(nlp);
+    nlp__corpus_free(c);
+}
+
+/* Saves a trained tagger through the pipeline and loads it back with
+ * nlp_load into a fresh vocabulary: every prediction is identical. */
+static void test_tagger_save_load_round_trip(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    nlp__component_t *tagger = train_tagger(nlp_get_vocab(nlp), c, 20);
+    assert_int_equal(nlp__add_component(nlp, tagger), NLP_OK);
+    const char *path = "/tmp/spacyc-test-tagger.spacyc";
+    assert_int_equal(nlp__save(nlp, path), NLP_OK);
+
+    nlp_t *loaded;
+    assert_int_equal(nlp_load(path, NULL, &loaded), NLP_OK);
+    assert_int_equal(nlp_n_components(loaded), 1);
+    assert_string_equal(nlp_component_name(loaded, 0), "tagger");
+    const char *la[32], *lb[32];
+    size_t na, nb;
+    assert_int_equal(nlp_component_labels(nlp, 0, la, 32, &na), NLP_OK);
+    assert_int_equal(nlp_component_labels(loaded, 0, lb, 32, &nb), NLP_OK);
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) assert_string_equal(la[i], lb[i]);
+
+    const char *text = "She can book a table. I saw her dogs run.";
+    nlp_doc_t *da, *db;
+    assert_int_equal(nlp_parse(nlp, NULL, text, strlen(text), &da), NLP_OK);
+    assert_int_equal(nlp_parse(loaded, NULL, text, strlen(text), &db), NLP_OK);
+    const nlp_token_t *ta, *tb;
+    size_t n_a, n_b;
+    assert_int_equal(nlp_doc_tokens(da, &ta, &n_a), NLP_OK);
+    assert_int_equal(nlp_doc_tokens(db, &tb, &n_b), NLP_OK);
+    assert_int_equal(n_a, n_b);
+    for (size_t i = 0; i < n_a; i++) {
+        assert_string_equal(nlp_doc_str(da, ta[i].tag), nlp_doc_str(db, tb[i].tag));
+        assert_string_equal(nlp_doc_str(da, ta[i].pos), nlp_doc_str(db, tb[i].pos));
+        assert_string_equal(nlp_doc_str(da, ta[i].morph), nlp_doc_str(db, tb[i].morph));
+        assert_true(ta[i].tag != 0);
+    }
+    nlp_doc_free(da);
+    nlp_doc_free(db);
+    nlp_free(loaded);
+    nlp_free(nlp);
+    remove(path);
+    nlp__corpus_free(c);
+}
+
+/* Writes a model file holding the tagger's sections, with `skip` left out
+ * and `damage` (may be NULL) applied to the section named `damaged`. */
+static void write_variant(const nlp__component_t *tagger, const char *path,
+                          const char *skip, const char *damaged) {
+    nlp__model_writer_t *full;
+    assert_int_equal(nlp__model_writer_create(NULL, &full), NLP_OK);
+    assert_int_equal(tagger->ops->save(tagger, full, "tagger"), NLP_OK);
+    assert_int_equal(nlp__model_writer_save(full, path), NLP_OK);
+    nlp__model_writer_free(full);
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
+        const char *name = nlp__model_reader_section_name(r, i);
+        const void *data;
+        size_t len;
+        assert_int_equal(nlp__model_reader_section(r, name, &data, &len), NLP_OK);
+        if (skip && strcmp(name, skip) == 0) continue;
+        uint8_t *copy = malloc(len + 1);
+        memcpy(copy, data, len);
+        if (damaged && strcmp(name, damaged) == 0 && len > 8) copy[len / 2] ^= 0x5a, copy[4] ^= 0xff;
+        assert_int_equal(nlp__model_writer_add(w, name, copy, len), NLP_OK);
+        free(copy);
+    }
+    nlp__model_reader_close(r);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+}
+
+static nlp_status_t load_from(const char *path, nlp_vocab_t *vocab) {
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    nlp__component_t *c = NULL;
+    nlp_status_t st = nlp__tagger_load(vocab, r, "tagger", &c);
+    if (c) c->ops->free(c);
+    nlp__model_reader_close(r);
+    return st;
+}
+
+static void test_tagger_load_rejects_damaged_models(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    nlp__component_t *tagger = train_tagger(nlp_get_vocab(nlp), c, 3);
+    const char *path = "/tmp/spacyc-test-tagger-damaged.spacyc";
+    const char *sections[] = {"tagger.config", "tagger.labels", "tagger.morphs",
+                              "tagger.morph_map", "tagger.amb", "tagger.model"};
+    for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) {
+        write_variant(tagger, path, sections[i], NULL);
+        assert_int_equal(load_from(path, nlp_get_vocab(nlp)), NLP_MODEL_CORRUPT);
+        write_variant(tagger, path, NULL, sections[i]);
+        nlp_status_t st = load_from(path, nlp_get_vocab(nlp));
+        assert_true(st == NLP_MODEL_CORRUPT || st == NLP_MODEL_VERSION);
+    }
+    write_variant(tagger, path, NULL, NULL);
+    assert_int_equal(load_from(path, nlp_get_vocab(nlp)), NLP_OK);
+
+    /* Labels are interned permanently, which an open zone forbids. */
+    nlp_vocab_t *fresh;
+    assert_int_equal(nlp__vocab_create(NULL, NULL, &fresh), NLP_OK);
+    nlp_zone_t *zone;
+    assert_int_equal(nlp__zone_begin(fresh, &zone), NLP_OK);
+    assert_int_equal(load_from(path, fresh), NLP_ZONE_OPEN);
+    assert_int_equal(nlp__zone_end(zone), NLP_OK);
+    assert_int_equal(load_from(path, fresh), NLP_OK);
+    nlp__vocab_free(fresh);
+
+    remove(path);
+    tagger->ops->free(tagger);
+    nlp_free(nlp);
+    nlp__corpus_free(c);
+}
+
+/* Training and tagging allocate through the given allocator and release
+ * everything. */
+static void test_tagger_frees_everything(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    test_alloc_t ta;
+    test_alloc_init(&ta);
+    nlp_vocab_t *vocab;
+    assert_int_equal(nlp__vocab_create(&ta.iface, NULL, &vocab), NLP_OK);
+    nlp__train_opts_t opts = {.epochs = 3, .seed = 1, .alloc = &ta.iface};
+    nlp__component_t *tagger;
+    assert_int_equal(nlp__tagger_train(vocab, c, c, NULL, 0, &opts, &tagger), NLP_OK);
+    count_exact(vocab, tagger, c);
+    tagger->ops->free(tagger);
+    nlp__vocab_free(vocab);
+    assert_int_equal(ta.live, 0);
+    nlp__corpus_free(c);
+}
+
+/* With EWT present: a short training run already tags dev well. */
+static void test_tagger_ewt_accuracy(void **state) {
+    (void)state;
+    const char *train_path = test_ewt_path("train.conllu");
+    if (!train_path) {
+        skip();
+        return;
+    }
+    nlp__corpus_t *train, *dev;
+    assert_int_equal(nlp__conllu_read(train_path, NULL, &train), NLP_OK);
+    const char *dev_path = test_ewt_path("dev.conllu");
+    assert_non_null(dev_path);
+    assert_int_equal(nlp__conllu_read(dev_path, NULL, &dev), NLP_OK);
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    nlp_vocab_t *vocab = nlp_get_vocab(nlp);
+    nlp__train_opts_t opts = {.epochs = 3, .seed = 1};
+    nlp__component_t *tagger;
+    assert_int_equal(nlp__tagger_train(vocab, train, NULL, NULL, 0, &opts, &tagger), NLP_OK);
+
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, NULL, 1 << 16, 1);
+    nlp__arena_init(&scratch, &cache);
+    size_t words = 0, tag_ok = 0, pos_ok = 0;
+    for (size_t s = 0; s < dev->n_sents; s++) {
+        nlp_doc_t *doc;
+        assert_int_equal(nlp__gold_doc(vocab, &dev->sents[s], &doc), NLP_OK);
+        assert_int_equal(tagger->ops->process(tagger, doc, &scratch), NLP_OK);
+        nlp__arena_reset(&scratch);
+        for (uint32_t i = 0; i < doc->n_tokens; i++, words++) {
+            tag_ok += same(doc->tokens[i].tag, dev->sents[s].words[i].xpos);
+            pos_ok += same(doc->tokens[i].pos, dev->sents[s].words[i].upos);
+        }
+        nlp_doc_free(doc);
+    }
+    printf("# EWT dev after 3 epochs: tag_acc %.4f pos_acc %.4f\n",
+           (double)tag_ok / words, (double)pos_ok / words);
+    assert_true((double)tag_ok / words > 0.935);
+    assert_true((double)pos_ok / words > 0.940);
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+    tagger->ops->free(tagger);
+    nlp_free(nlp);
+    nlp__corpus_free(train);
+    nlp__corpus_free(dev);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tagger_learns_fixture_exactly),
+        cmocka_unit_test(test_tagger_training_is_deterministic),
+        cmocka_unit_test(test_tagger_save_load_round_trip),
+        cmocka_unit_test(test_tagger_load_rejects_damaged_models),
+        cmocka_unit_test(test_tagger_frees_everything),
+        cmocka_unit_test(test_tagger_ewt_accuracy),
+    };
+    return cmocka_run_group_tests(tests, 0, NULL);
+}
