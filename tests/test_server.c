@@ -286,7 +286,7 @@ static reply_t call(const char *method, const char *path, const char *body) {
 /* The reply body as JSON (the caller frees with json_decref). */
 static json_t *body_json(const reply_t *r) {
     json_error_t err;
-    json_t *j = json_loadb(r->body, r->body_len, 0, &err);
+    json_t *j = json_loadb(r->body, r->body_len, JSON_ALLOW_NUL, &err);
     if (!j) fprintf(stderr, "bad JSON reply (%s): %.200s\n", err.text, r->body);
     assert_non_null(j);
     return j;

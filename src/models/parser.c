@@ -181,9 +181,14 @@ nlp_status_t nlp__parser_decode(const nlp__parser_spec_t *spec,
     uint64_t feats[NLP__PARSER_MAX_FEATS];
     bool valid[NLP__AH_N_MOVES];
     while (!nlp__ah_is_final(st)) {
+        nlp__ah_valid(st, valid);
+        /* With an empty stack SHIFT is the only move: no need to score. */
+        if (st->depth == 0) {
+            nlp__ah_apply(st, NLP__AH_SHIFT, 0);
+            continue;
+        }
         size_t n_feats = nlp__pf_extract(words, st, feats);
         score(model, feats, n_feats, scores);
-        nlp__ah_valid(st, valid);
         uint32_t c = nlp__parser_best_valid(spec, scores, valid);
         if (c == UINT32_MAX)
             return nlp__fail(NLP_INTERNAL, "parser: no valid move");

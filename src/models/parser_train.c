@@ -465,6 +465,10 @@ static nlp_status_t train_episode(trainer_t *t, const episode_t *ep,
     uint64_t feats[NLP__PARSER_MAX_FEATS];
     bool valid[NLP__AH_N_MOVES];
     while (!nlp__ah_is_final(&st)) {
+        if (st.depth == 0) { /* the only move, as in decoding */
+            nlp__ah_apply(&st, NLP__AH_SHIFT, 0);
+            continue;
+        }
         size_t n_feats = nlp__pf_extract(ep->words, &st, feats);
         nlp__perceptron_scores(t->model, feats, n_feats, scores);
         nlp__ah_valid(&st, valid);

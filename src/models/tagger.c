@@ -15,16 +15,21 @@
  * the set leaves out the token's own occurrence (leave-one-out), so words
  * seen once look as they would at run time when unseen.
  *
+ * Tagging takes two greedy passes. The first sees only the classes it has
+ * already predicted on the left; the second also sees the first pass's
+ * guesses for the word and the two after it. On EWT dev this adds about
+ * 0.15 points of tag and POS accuracy, for twice the tagging time.
+ *
  * Model sections (names prefixed with the component's prefix):
  *   .config     magic, feature version, counts,
  *   .labels     "XPOS\tUPOS\tDEFAULT_FEATS" per class (models/labels.h),
  *   .morphs     the distinct FEATS strings,
  *   .morph_map  (orth, class) -> FEATS index, exceptions only,
  *   .amb        norm -> ambiguity class id,
- *   .model      the frozen perceptron (models/perceptron.h).
+ *   .model      the first pass's frozen perceptron (models/perceptron.h),
+ *   .model2     the second pass's.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -42,6 +47,13 @@
 #define FEATURE_VERSION 1u
 #define DEFAULT_EPOCHS 10u
 #define N_FOLDS 4u /* jackknife folds for the first pass's training guesses */
+/* Averaged weights smaller than one update step are dropped when freezing:
+ * on EWT that halves the weights with no loss (tag_acc 0.9454 vs 0.9452
+ * unpruned); at 2.0 tag_acc falls to 0.9425. */
+#define MIN_WEIGHT 1.0f
+/* Small corpora keep every weight: with few updates most weights are
+ * small, and each of them matters. */
+#define PRUNE_MIN_WORDS 20000u
 #define LABEL_SEP '\t'
 
 /* Feature templates. Numbers are part of the model format: append only. */
@@ -301,7 +313,6 @@ static nlp_status_t tagger_process(const nlp__component_t *self, nlp_doc_t *doc,
     }
     first[n] = first[n + 1] = 0;
     decode(tg, &tg->model, n, statics, norms, lex, NULL, scores, first);
-    if (getenv("ONEPASS")) memcpy(second, first, n * 4); else
     decode(tg, &tg->model2, n, statics, norms, lex, first, scores, second);
     for (uint32_t i = 0; i < n; i++) {
         nlp_token_t *tok = &doc->tokens[i];
@@ -848,7 +859,7 @@ static nlp_status_t train_model(tagger_t *tg, const train_data_t *td,
         dev_scores_t ds = {0};
         st = train_epoch(td, tg, ps, p, order, &rng, &correct, &seen);
         if (st || (!dev && e + 1 < epochs)) continue;
-        nlp__freeze_opts_t fo = {.min_weight = getenv("MINW") ? (float)atof(getenv("MINW")) : 0.0f};
+        nlp__freeze_opts_t fo = {.min_weight = td->n_words >= PRUNE_MIN_WORDS ? MIN_WEIGHT : 0};
         st = nlp__perceptron_freeze_opts(p, &fo, &img, &img_len);
         if (!st && dev) st = nlp__linear_open(img, img_len, &tg->model2);
         if (!st && dev) st = score_dev(tg, vocab, dev, upstream, n_upstream, scratch, &ds);
