@@ -322,6 +322,12 @@ static int corpus_has(const nlp__corpus_t *c, int ents) {
     return 0;
 }
 
+static int has_paragraph_marks(const nlp__corpus_t *corpus) {
+    for (size_t i = 0; i < corpus->n_sents; i++)
+        if (corpus->sents[i].newpar) return 1;
+    return 0;
+}
+
 nlp_status_t nlp__evaluate(nlp_t *nlp, const nlp__corpus_t *gold,
                            int gold_tokens, nlp__scores_t *out) {
     memset(out, 0, sizeof *out);
@@ -329,11 +335,14 @@ nlp_status_t nlp__evaluate(nlp_t *nlp, const nlp__corpus_t *gold,
     out->has_gold_ents = corpus_has(gold, 1);
     work_t w = {.alloc = nlp->alloc};
     nlp_status_t st = NLP_OK;
+    /* Raw text is parsed a paragraph at a time, so the pipeline has to find
+     * the sentence boundaries itself. A corpus without paragraph marks (IOB2)
+     * does not say which sentences shared a paragraph (e-mail signatures are
+     * separate lines there), so each sentence is its own text. */
+    int by_paragraph = !gold_tokens && has_paragraph_marks(gold);
     for (size_t i = 0; i < gold->n_sents && !st;) {
-        /* Raw text is parsed a paragraph at a time, so the pipeline has to
-         * find the sentence boundaries itself. */
         size_t j = i + 1;
-        if (!gold_tokens)
+        if (by_paragraph)
             while (j < gold->n_sents && !gold->sents[j].newpar &&
                    !gold->sents[j].newdoc && j - i < 64)
                 j++;

@@ -2,8 +2,6 @@
 #include "models/parser_features.h"
 
 #include "models/features.h"
-#include <stdlib.h> /* TEMP-EXPERIMENT */
-#include <string.h> /* TEMP-EXPERIMENT */
 
 /* Template ids. Their numbers are part of the model: append new templates
  * at the end and never renumber. Names read as in Zhang & Nivre (2011):
@@ -208,10 +206,5 @@ size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
 #undef F1
 #undef F2
 #undef F3
-    { /* TEMP-EXPERIMENT: drop templates listed in PARSER_DROP */
-        static int init; static unsigned char drop[256];
-        if (!init) { const char *v = getenv("PARSER_DROP"); while (v && *v) { int k = atoi(v); if (k >= 0 && k < 256) drop[k] = 1; v = strchr(v, ','); if (v) v++; } init = 1; }
-        for (size_t k = 0; k < n; k++) if (drop[k]) out[k] = 0;
-    }
     return n;
 }
