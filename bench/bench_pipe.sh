@@ -5,8 +5,9 @@
 #
 # usage: bench/bench_pipe.sh [PATH/TO/spacyc]
 # Environment:
-#   MODEL      model file; default $SPACYC_MODEL, else models/en_default.spacyc
-#              when it exists, else a blank (tokenizer-only) pipeline
+#   MODEL      model file, or "blank" for the tokenizer-only pipeline; default
+#              $SPACYC_MODEL, else models/en_default.spacyc when it exists,
+#              else blank
 #   SIZES      inputs for the memory runs (default "200M 2G")
 #   SLICE      bytes of input for the speed runs (default 20M with a model,
 #              200M for the blank pipeline)
@@ -21,7 +22,7 @@ repeat=${REPEAT:-3}
 
 model=${MODEL:-${SPACYC_MODEL:-}}
 [ -z "$model" ] && [ -r "$root/models/en_default.spacyc" ] && model=$root/models/en_default.spacyc
-if [ -n "$model" ]; then
+if [ -n "$model" ] && [ "$model" != blank ]; then
   pipeline=(--model "$model")
   slice=${SLICE:-20M}
 else

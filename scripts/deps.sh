@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages libspacyc needs, if any is missing.
+# usage: scripts/deps.sh [PACKAGE...]   (default: the build's packages)
 set -euo pipefail
 packages=(build-essential meson ninja-build pkg-config libxxhash-dev libutf8proc-dev
           libcmocka-dev libopenblas-dev libmicrohttpd-dev libjansson-dev)
+[ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
