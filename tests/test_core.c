@@ -251,6 +251,29 @@ static void test_doc_text_tokens_and_json(void **state) {
     nlp_doc_free(doc);
 }
 
+/* CoNLL-U lines: newlines in the "# text" line and tabs and newlines in
+ * the forms become spaces, so lines and columns stay intact; token numbers
+ * count from 1. */
+static void test_doc_conllu_keeps_columns(void **state) {
+    fixture_t *f = *state;
+    const char *words[] = {"a\tb", "\n", "c"};
+    size_t lens[] = {3, 1, 1};
+    uint8_t spaces[] = {0, 0, 0};
+    nlp_doc_t *doc = NULL;
+    assert_int_equal(nlp__doc_from_words(f->vocab, NULL, words, lens, spaces, 3, &doc),
+                     NLP_OK);
+    test_buf_t buf = {0};
+    assert_int_equal(nlp_doc_to_conllu(doc, test_buf_write, &buf), NLP_OK);
+    assert_string_equal(buf.data,
+        "# text = a\tb c\n"
+        "1\ta b\t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No\n"
+        "2\t \t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No\n"
+        "3\tc\t_\t_\t_\t_\t_\t_\t_\t_\n"
+        "\n");
+    test_buf_free(&buf);
+    nlp_doc_free(doc);
+}
+
 static void test_zone_steady_state_makes_no_system_allocation(void **state) {
     fixture_t *f = *state;
     long before = 0;
@@ -386,6 +409,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_zone_error_path_cleans_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_stale_doc_is_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_doc_text_tokens_and_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_doc_conllu_keeps_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_steady_state_makes_no_system_allocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_million_cycles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_concurrent_threads, setup, teardown),

@@ -260,6 +260,35 @@ static void test_perceptron_pruning_drops_small_weights(void **state) {
     nlp__perceptron_free(p);
 }
 
+/* A model with more classes than the scorer adds at once (2048), with a
+ * dense row and a sparse row that reach past that window, scores as the
+ * weights it was frozen from. */
+static void test_linear_scores_many_classes(void **state) {
+    (void)state;
+    enum { N = 2500 };
+    nlp__perceptron_t *p;
+    assert_int_equal(nlp__perceptron_create(NULL, N, &p), NLP_OK);
+    uint64_t dense = nlp__feat1(1, 1), sparse = nlp__feat1(1, 2);
+    /* One instance: the averaged weights equal the final ones. */
+    for (uint32_t c = 0; c + 1 < N; c += 3)
+        assert_int_equal(nlp__perceptron_update(p, &dense, 1, c, c + 1, 1.0f), NLP_OK);
+    const uint32_t sparse_classes[] = {3, 2047, 2048, 2100, N - 1};
+    for (size_t k = 0; k < sizeof sparse_classes / sizeof *sparse_classes; k++)
+        assert_int_equal(nlp__perceptron_update(p, &sparse, 1, sparse_classes[k],
+                                                (sparse_classes[k] + 7) % N, 2.0f),
+                         NLP_OK);
+    nlp__perceptron_tick(p);
+    opened_t o;
+    freeze_and_open(p, NULL, NULL, &o);
+    uint64_t feats[3] = {sparse, nlp__feat1(9, 9), dense};
+    static float want[N], got[N];
+    nlp__perceptron_scores(p, feats, 3, want);
+    nlp__linear_scores(&o.view, feats, 3, got);
+    for (uint32_t c = 0; c < N; c++) assert_float_equal(got[c], want[c], 1e-3);
+    free(o.copy);
+    nlp__perceptron_free(p);
+}
+
 static void test_perceptron_create_rejects_bad_class_count(void **state) {
     (void)state;
     nlp__perceptron_t *p = (nlp__perceptron_t *)1;
@@ -386,6 +415,24 @@ static void test_linear_open_rejects_corrupt_images(void **state) {
     nlp__perceptron_free(p);
 }
 
+/* An image of another format version is refused as such, not as damage. */
+static void test_linear_open_rejects_other_versions(void **state) {
+    (void)state;
+    nlp__perceptron_t *p;
+    assert_int_equal(nlp__perceptron_create(NULL, TOY_CLASSES, &p), NLP_OK);
+    train_toy(p, 1);
+    opened_t o;
+    freeze_and_open(p, NULL, NULL, &o);
+    size_t len = 64 + ((size_t)o.view.n_slots + 1) * 8 + (size_t)o.view.n_units * 4;
+    len = (len + 7) & ~(size_t)7;
+    memcpy(o.copy, "SPCLIN01", 8);
+    nlp__linear_t view;
+    assert_int_equal(nlp__linear_open(o.copy, len, &view), NLP_MODEL_VERSION);
+    assert_non_null(strstr(nlp_error_detail(), "SPCLIN01"));
+    free(o.copy);
+    nlp__perceptron_free(p);
+}
+
 /* Every allocation of training and freezing fails in turn; each failure is
  * reported and nothing leaks. */
 static void test_perceptron_out_of_memory_sweep(void **state) {
@@ -423,8 +470,10 @@ int main(void) {
         cmocka_unit_test(test_perceptron_freeze_is_deterministic),
         cmocka_unit_test(test_perceptron_unknown_features_score_zero),
         cmocka_unit_test(test_perceptron_pruning_drops_small_weights),
+        cmocka_unit_test(test_linear_scores_many_classes),
         cmocka_unit_test(test_perceptron_create_rejects_bad_class_count),
         cmocka_unit_test(test_linear_open_rejects_corrupt_images),
+        cmocka_unit_test(test_linear_open_rejects_other_versions),
         cmocka_unit_test(test_perceptron_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, 0, NULL);

@@ -69,14 +69,8 @@ nlp_status_t nlp_doc_to_json(const nlp_doc_t *doc, nlp_write_fn write,
 
 /* A CoNLL-U field: "_" when empty; tabs and newlines never appear in one. */
 static void put_field(nlp__writer_t *w, const char *s) {
-    if (!*s) {
-        nlp__writer_put(w, "_", 1);
-        return;
-    }
-    for (; *s; s++) {
-        char c = *s;
-        nlp__writer_put(w, (c == '\t' || c == '\n' || c == '\r') ? " " : s, 1);
-    }
+    if (!*s) nlp__writer_put(w, "_", 1);
+    else nlp__writer_put_replacing(w, s, strlen(s), "\t\n\r");
 }
 
 static void put_conllu_token(nlp__writer_t *w, const nlp_doc_t *doc,
@@ -84,7 +78,8 @@ static void put_conllu_token(nlp__writer_t *w, const nlp_doc_t *doc,
     const nlp_token_t *t = &doc->tokens[i];
     unsigned layers = doc->layers;
     const char *form = nlp_doc_str(doc, t->lex->orth);
-    nlp__writer_printf(w, "%u\t", i - sent_start + 1);
+    nlp__writer_uint(w, i - sent_start + 1);
+    nlp__writer_put(w, "\t", 1);
     put_field(w, form);
     nlp__writer_put(w, "\t", 1);
     put_field(w, layers & NLP_HAS_LEMMA ? nlp_doc_str(doc, t->lemma) : "");
@@ -97,7 +92,9 @@ static void put_conllu_token(nlp__writer_t *w, const nlp_doc_t *doc,
     if (layers & NLP_HAS_DEP) {
         uint32_t head = t->head == 0 ? 0 : (uint32_t)((int64_t)i + t->head - sent_start + 1);
         const char *dep = t->head == 0 ? "root" : nlp_doc_str(doc, t->dep);
-        nlp__writer_printf(w, "\t%u\t", head);
+        nlp__writer_put(w, "\t", 1);
+        nlp__writer_uint(w, head);
+        nlp__writer_put(w, "\t", 1);
         put_field(w, dep);
     } else {
         nlp__writer_puts(w, "\t_\t_");
@@ -129,10 +126,8 @@ nlp_status_t nlp_doc_to_conllu(const nlp_doc_t *doc, nlp_write_fn write,
         end = nlp__doc_sent_end(doc, start);
         const nlp_token_t *first = &doc->tokens[start], *last = &doc->tokens[end - 1];
         nlp__writer_puts(&w, "# text = ");
-        for (uint32_t b = first->idx; b < last->idx + last->len; b++) {
-            char c = doc->text[b];
-            nlp__writer_put(&w, (c == '\n' || c == '\r') ? " " : &doc->text[b], 1);
-        }
+        nlp__writer_put_replacing(&w, doc->text + first->idx,
+                                  last->idx + last->len - first->idx, "\n\r");
         nlp__writer_put(&w, "\n", 1);
         for (uint32_t k = start; k < end; k++) put_conllu_token(&w, doc, k, start);
         nlp__writer_put(&w, "\n", 1);

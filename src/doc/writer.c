@@ -44,6 +44,33 @@ void nlp__writer_printf(nlp__writer_t *w, const char *fmt, ...) {
     if (n > 0) nlp__writer_put(w, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+void nlp__writer_uint(nlp__writer_t *w, unsigned long long v) {
+    char tmp[20]; /* 2^64 - 1 has 20 digits */
+    size_t n = sizeof tmp;
+    do {
+        tmp[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    nlp__writer_put(w, tmp + n, sizeof tmp - n);
+}
+
+void nlp__writer_put_replacing(nlp__writer_t *w, const char *s, size_t len,
+                               const char *bad) {
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* Only control characters are ever replaced: one compare for most. */
+        if (c >= 0x20 || c == 0 || !strchr(bad, c)) {
+            run++;
+            continue;
+        }
+        nlp__writer_put(w, s + i - run, run);
+        nlp__writer_put(w, " ", 1);
+        run = 0;
+    }
+    nlp__writer_put(w, s + len - run, run);
+}
+
 void nlp__writer_json_string(nlp__writer_t *w, const char *s, size_t len) {
     nlp__writer_put(w, "\"", 1);
     size_t i = 0, run = 0;

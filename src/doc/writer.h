@@ -19,6 +19,12 @@ void nlp__writer_put(nlp__writer_t *w, const char *s, size_t len);
 void nlp__writer_puts(nlp__writer_t *w, const char *s);
 void nlp__writer_printf(nlp__writer_t *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Writes v in decimal (what "%llu" gives, without printf's cost). */
+void nlp__writer_uint(nlp__writer_t *w, unsigned long long v);
+/* Writes s[0..len) with each byte of `bad` (control characters only, as a
+ * C string) replaced by a space. */
+void nlp__writer_put_replacing(nlp__writer_t *w, const char *s, size_t len,
+                               const char *bad);
 /* Writes s as a JSON string literal (quotes included). Invalid UTF-8 bytes
  * become U+FFFD so the output is always valid JSON. */
 void nlp__writer_json_string(nlp__writer_t *w, const char *s, size_t len);

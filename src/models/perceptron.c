@@ -10,8 +10,9 @@
  *   header (64 bytes), slots[n_slots + 1] (8 bytes each), row data of
  *   n_units 4-byte units, zero padding to a multiple of 8 bytes.
  * A sparse row is a list of (uint16 class, int16 weight) pairs; a dense row
- * (flagged in its slot's start) is one int16 weight per class, padded to an
- * even count. Weights are multiples of the header's scale.
+ * (flagged in its slot's start) is one int16 weight per class, padded with
+ * zeros to a multiple of DENSE_BLOCK classes so that it is added in whole
+ * vectors. Weights are multiples of the header's scale.
  * A feature's slot comes from its mixed id by multiply-shift range
  * reduction, followed by linear probing; a slot holds only a 32-bit
  * fingerprint, because a false match needs two independent 32-bit
@@ -22,9 +23,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "core/alloc.h"
 
@@ -34,7 +32,7 @@
  * common lookup at run time, and linear probing's miss cost grows as
  * 1/(1-load)^2, so the load stays near 0.6. */
 #define FROZEN_SLOTS_PER_FEATURE 1.66
-#define IMAGE_MAGIC "SPCLIN01"
+#define IMAGE_MAGIC "SPCLIN02"
 #define IMAGE_HEADER_BYTES 64u
 #define QUANT_MAX 32767.0
 /* A row is stored dense (one weight per class) when at least 1/DIVISOR of
@@ -43,6 +41,8 @@
 #define DENSE_DIVISOR 4u
 /* Set in a slot's start when its row is dense. */
 #define DENSE_FLAG 0x80000000u
+/* Dense rows hold a multiple of this many weights (32 bytes). */
+#define DENSE_BLOCK 16u
 
 typedef struct image_header {
     char magic[8];
@@ -298,11 +298,16 @@ static int16_t quantised(const nlp__perceptron_t *p, const train_entry_t *e,
     return (int16_t)q;
 }
 
+/* Units (4 bytes) of a dense row: one weight per class, padded. */
+static uint32_t dense_units(uint32_t n_classes) {
+    return (n_classes + DENSE_BLOCK - 1) / DENSE_BLOCK * (DENSE_BLOCK / 2);
+}
+
 /* Units (4 bytes) of a row with `n` surviving weights, and whether it is
  * stored dense. */
 static uint32_t row_units(uint32_t n, uint32_t n_classes, int *dense) {
     *dense = (uint64_t)n * DENSE_DIVISOR >= n_classes;
-    return *dense ? (n_classes + 1) / 2 : n;
+    return *dense ? dense_units(n_classes) : n;
 }
 
 static int cmp_pair_cls(const void *a, const void *b) {
@@ -439,6 +444,28 @@ nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
     return NLP_OK;
 }
 
+/* Whether slot s owns a well-formed part of the row data: rows follow one
+ * another (a row running backwards has a length past n_units, as starts
+ * are below 2^31), an empty slot owns nothing, a dense row has one (padded)
+ * weight per class. Branch-free, as it runs on every slot at load time. */
+static inline uint32_t slot_ok(const nlp__linear_slot_t *slots, uint32_t s,
+                               uint32_t n_units, uint32_t dense_len) {
+    uint32_t start = slots[s].start;
+    uint32_t len = (slots[s + 1].start & ~DENSE_FLAG) - (start & ~DENSE_FLAG);
+    uint32_t dense = start >> 31, empty = slots[s].fingerprint == 0;
+    uint32_t bad = (len > n_units) | (empty & ((len != 0) | dense)) |
+                   (dense & (len != dense_len));
+    return bad ^ 1u;
+}
+
+/* The largest class named in the sparse pairs of units [a, b) (0 when
+ * there are none). */
+static uint32_t max_class(const uint16_t *cells, uint32_t a, uint32_t b) {
+    uint16_t top = 0;
+    for (size_t u = a; u < b; u++) top = cells[2 * u] > top ? cells[2 * u] : top;
+    return top;
+}
+
 nlp_status_t nlp__linear_open(const void *image, size_t len,
                               nlp__linear_t *out) {
     memset(out, 0, sizeof *out);
@@ -448,6 +475,10 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %zu bytes is too short", len);
     image_header_t h;
     memcpy(&h, image, sizeof h);
+    /* Another version of the image (same 6-byte stem) needs retraining. */
+    if (memcmp(h.magic, IMAGE_MAGIC, 6) == 0 && memcmp(h.magic, IMAGE_MAGIC, 8) != 0)
+        return nlp__fail(NLP_MODEL_VERSION, "linear model: format %.8s, this library reads %s",
+                         h.magic, IMAGE_MAGIC);
     if (memcmp(h.magic, IMAGE_MAGIC, sizeof h.magic) != 0)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad magic");
     if (h.n_classes == 0 || h.n_classes > NLP__PERCEPTRON_MAX_CLASSES)
@@ -470,26 +501,37 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
         (const nlp__linear_slot_t *)((const uint8_t *)image + IMAGE_HEADER_BYTES);
     const uint16_t *cells = (const uint16_t *)(slots + h.n_slots + 1);
     /* Rows must tile [0, n_units) in slot order, empty slots own nothing,
-     * dense rows hold exactly one weight per class, and sparse rows name
-     * valid classes: that makes every probe loop terminate and every read
-     * stay inside the image. */
+     * dense rows hold exactly one (padded) weight per class, and sparse rows
+     * name valid classes: that makes every probe loop terminate and every
+     * read stay inside the image. A dense row's padding only ever reaches
+     * the padding of the scorer's accumulators. */
     if ((slots[0].start & ~DENSE_FLAG) != 0 || slots[h.n_slots].start != h.n_units ||
         slots[h.n_slots].fingerprint != 0)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot bounds");
-    uint32_t occupied = 0, dense_units = (h.n_classes + 1) / 2;
+    uint32_t dense_len = dense_units(h.n_classes);
+    uint32_t occupied = 0, ok = 1;
     for (uint32_t s = 0; s < h.n_slots; s++) {
-        uint32_t a = slots[s].start & ~DENSE_FLAG;
-        uint32_t b = slots[s + 1].start & ~DENSE_FLAG;
-        int dense = (slots[s].start & DENSE_FLAG) != 0;
-        if (b < a || (slots[s].fingerprint == 0 && (b != a || dense)) ||
-            (dense && b - a != dense_units))
-            return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot %u", s);
+        ok &= slot_ok(slots, s, h.n_units, dense_len);
         occupied += slots[s].fingerprint != 0;
-        for (uint32_t u = a; u < b && !dense; u++)
-            if (cells[2 * (size_t)u] >= h.n_classes)
-                return nlp__fail(NLP_MODEL_CORRUPT,
-                                 "linear model: class %u out of range", cells[2 * (size_t)u]);
     }
+    if (!ok) {
+        uint32_t s = 0;
+        while (slot_ok(slots, s, h.n_units, dense_len)) s++;
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot %u", s);
+    }
+    /* The rows tile the data, so the sparse ones fill the gaps between the
+     * (few) dense ones, and their classes are checked gap by gap. */
+    uint32_t top = 0, gap = 0;
+    for (uint32_t s = 0; s < h.n_slots; s++) {
+        if (!(slots[s].start & DENSE_FLAG)) continue;
+        uint32_t m = max_class(cells, gap, slots[s].start & ~DENSE_FLAG);
+        top = m > top ? m : top;
+        gap = slots[s + 1].start & ~DENSE_FLAG;
+    }
+    uint32_t m = max_class(cells, gap, h.n_units);
+    top = m > top ? m : top;
+    if (top >= h.n_classes)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: class %u out of range", top);
     if (occupied != h.n_features)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %u features, header says %u",
                          occupied, h.n_features);
@@ -504,69 +546,157 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
     return NLP_OK;
 }
 
-/* Adds one frozen row to the scores (in quantisation steps). */
-static inline void add_row(const nlp__linear_t *m, uint32_t s, float *scores) {
+/* Scoring sums quantised weights as int32 over a window of classes (all
+ * of them unless a model has more than SCORE_WINDOW). Integer sums are
+ * exact, so the order of the features does not matter, and the single
+ * conversion per class at the end is cheaper than converting every
+ * weight. */
+#define SCORE_WINDOW 2048u
+/* Features looked up together: the cache misses of one stage overlap, and
+ * a whole parser state's features fit in one batch. */
+#define SCORE_BATCH 128u
+
+_Static_assert(SCORE_WINDOW % DENSE_BLOCK == 0, "windows start on a dense block");
+
+/* The row loops are compiled once more for AVX2, and the variant is picked
+ * at load time (an ifunc, hence glibc); the results are the same. Not under
+ * ThreadSanitizer: an ifunc resolver runs before the sanitizer's runtime is
+ * ready, and its instrumented entry crashes. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SCORE_NO_IFUNC 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SCORE_NO_IFUNC 1
+#endif
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute) && \
+    !defined(SCORE_NO_IFUNC)
+#if __has_attribute(target_clones)
+#define SCORE_MULTI_ISA __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef SCORE_MULTI_ISA
+#define SCORE_MULTI_ISA
+#endif
+/* The scoring helpers must be inlined into each variant to be compiled for
+ * its instruction set. */
+#if defined(__GNUC__)
+#define SCORE_INLINE __attribute__((always_inline)) inline
+#else
+#define SCORE_INLINE inline
+#endif
+
+/* Adds the row of slot s, restricted to classes [lo, lo + n), to acc; lo
+ * and n are multiples of DENSE_BLOCK, so dense rows go in whole blocks.
+ * `windowed` is a constant at each call: without a window every class of a
+ * sparse row is in range (the image was validated), so the check goes. */
+static SCORE_INLINE void add_row(const nlp__linear_t *m, uint32_t s, uint32_t lo,
+                                 uint32_t n, int windowed, int32_t *restrict acc) {
     uint32_t start = m->slots[s].start;
     const uint16_t *row = m->cells + 2 * (size_t)(start & ~DENSE_FLAG);
     if (start & DENSE_FLAG) {
-        const uint32_t n = m->n_classes;
-        uint32_t c = 0;
-#if defined(__SSE2__)
-        /* Eight weights at a time; lanes are independent, so the sums are
-         * bit-identical to the scalar loop. */
-        for (; c + 8 <= n; c += 8) {
-            __m128i w = _mm_loadu_si128((const __m128i *)(row + c));
-            __m128i lo = _mm_srai_epi32(_mm_unpacklo_epi16(w, w), 16);
-            __m128i hi = _mm_srai_epi32(_mm_unpackhi_epi16(w, w), 16);
-            _mm_storeu_ps(scores + c, _mm_add_ps(_mm_loadu_ps(scores + c), _mm_cvtepi32_ps(lo)));
-            _mm_storeu_ps(scores + c + 4,
-                          _mm_add_ps(_mm_loadu_ps(scores + c + 4), _mm_cvtepi32_ps(hi)));
-        }
-#endif
-        for (; c < n; c++) scores[c] += (float)(int16_t)row[c];
+        const int16_t *w = (const int16_t *)row + lo;
+        int32_t *a = acc;
+        for (uint32_t c = 0; c < n; c += DENSE_BLOCK, w += DENSE_BLOCK, a += DENSE_BLOCK)
+            for (size_t j = 0; j < DENSE_BLOCK; j++) a[j] += w[j];
     } else {
-        uint32_t n = (m->slots[s + 1].start & ~DENSE_FLAG) - (start & ~DENSE_FLAG);
-        for (uint32_t e = 0; e < n; e++)
-            scores[row[2 * e]] += (float)(int16_t)row[2 * e + 1];
+        const uint16_t *end = m->cells + 2 * (size_t)(m->slots[s + 1].start & ~DENSE_FLAG);
+        for (const uint16_t *pair = row; pair < end; pair += 2) {
+            uint32_t c = (uint32_t)pair[0] - lo; /* wraps below lo */
+            if (!windowed || c < n) acc[c] += (int16_t)pair[1];
+        }
     }
+}
+
+/* Prefetches the cache lines of the row data [row, end): all of them for
+ * rows up to 4 lines long (the dense rows of up to about 100 classes), else
+ * the first three and the last. Without this, the lines after a row's
+ * first are demand misses that the add stage waits for. */
+static SCORE_INLINE void prefetch_row(const uint16_t *row, const uint16_t *end) {
+    uintptr_t r = (uintptr_t)row, last = (uintptr_t)end - 1;
+    __builtin_prefetch(row);
+    __builtin_prefetch((const void *)(r + 64 < last ? r + 64 : last));
+    __builtin_prefetch((const void *)(r + 128 < last ? r + 128 : last));
+    __builtin_prefetch((const void *)last);
+}
+
+/* Finds the slots of feats[0..n) (n <= SCORE_BATCH) and stores those
+ * present in found[]; returns how many. Lookups are independent cache
+ * misses, so they are staged: every home slot is prefetched before the
+ * first is probed, and every row found is prefetched before any is read. */
+static SCORE_INLINE size_t find_slots(const nlp__linear_t *m, const uint64_t *feats,
+                                       size_t n, uint32_t *found) {
+    const nlp__linear_slot_t *slots = m->slots;
+    const uint32_t n_slots = m->n_slots;
+    uint32_t fps[SCORE_BATCH], home[SCORE_BATCH];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t mixed = mix64(feats[i]);
+        fps[i] = feats[i] ? frozen_fingerprint(mixed) : 0;
+        home[i] = frozen_home(mixed, n_slots);
+        __builtin_prefetch(&slots[home[i]]);
+    }
+    size_t n_found = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t fp = fps[i], s = home[i];
+        if (!fp) continue;
+        for (;;) {
+            uint32_t have = slots[s].fingerprint;
+            if (have == fp) {
+                found[n_found++] = s;
+                prefetch_row(m->cells + 2 * (size_t)(slots[s].start & ~DENSE_FLAG),
+                             m->cells + 2 * (size_t)(slots[s + 1].start & ~DENSE_FLAG));
+                break;
+            }
+            if (have == 0) break;
+            if (++s == n_slots) s = 0;
+        }
+    }
+    return n_found;
+}
+
+/* Sums the rows of feats for classes [lo, lo + n) into acc. */
+static SCORE_INLINE void score_window(const nlp__linear_t *m, const uint64_t *feats,
+                                      size_t n_feats, uint32_t lo, uint32_t n,
+                                      int windowed, int32_t *restrict acc) {
+    uint32_t found[SCORE_BATCH];
+    memset(acc, 0, n * sizeof *acc);
+    for (size_t base = 0; base < n_feats; base += SCORE_BATCH) {
+        size_t batch = n_feats - base < SCORE_BATCH ? n_feats - base : SCORE_BATCH;
+        size_t n_found = find_slots(m, feats + base, batch, found);
+        for (size_t i = 0; i < n_found; i++) add_row(m, found[i], lo, n, windowed, acc);
+    }
+}
+
+/* All classes at once (n: the class count padded to DENSE_BLOCK). */
+SCORE_MULTI_ISA
+static void score_all(const nlp__linear_t *m, const uint64_t *feats,
+                      size_t n_feats, uint32_t n, int32_t *restrict acc) {
+    score_window(m, feats, n_feats, 0, n, 0, acc);
+}
+
+/* One window of classes, for models with more than SCORE_WINDOW. */
+SCORE_MULTI_ISA
+static void score_part(const nlp__linear_t *m, const uint64_t *feats,
+                       size_t n_feats, uint32_t lo, uint32_t n,
+                       int32_t *restrict acc) {
+    score_window(m, feats, n_feats, lo, n, 1, acc);
 }
 
 void nlp__linear_scores(const nlp__linear_t *m, const uint64_t *feats,
                         size_t n_feats, float *scores) {
-    const nlp__linear_slot_t *slots = m->slots;
-    const uint32_t n_slots = m->n_slots;
-    memset(scores, 0, m->n_classes * sizeof *scores);
-    /* Lookups are independent cache misses, so they are staged: the home
-     * slots of a batch are prefetched, then probed (prefetching the rows
-     * found), then the rows are added, and the misses of each stage
-     * overlap instead of following one another. */
-    enum { BATCH = 32 };
-    uint32_t slot[BATCH], fps[BATCH];
-    for (size_t base = 0; base < n_feats; base += BATCH) {
-        size_t n = n_feats - base < BATCH ? n_feats - base : BATCH;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t mixed = mix64(feats[base + i]);
-            fps[i] = feats[base + i] ? frozen_fingerprint(mixed) : 0;
-            slot[i] = frozen_home(mixed, n_slots);
-            __builtin_prefetch(&slots[slot[i]]);
-        }
-        size_t found = 0;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t fp = fps[i], s = slot[i];
-            if (!fp) continue;
-            for (;;) {
-                uint32_t have = slots[s].fingerprint;
-                if (have == fp) {
-                    slot[found++] = s;
-                    __builtin_prefetch(m->cells + 2 * (size_t)(slots[s].start & ~DENSE_FLAG));
-                    break;
-                }
-                if (have == 0) break;
-                if (++s == n_slots) s = 0;
-            }
-        }
-        for (size_t i = 0; i < found; i++) add_row(m, slot[i], scores);
-    }
+    int32_t acc[SCORE_WINDOW];
     const float scale = m->scale;
-    for (uint32_t c = 0; c < m->n_classes; c++) scores[c] *= scale;
+    const uint32_t n_padded = dense_units(m->n_classes) * 2;
+    if (n_padded <= SCORE_WINDOW) {
+        score_all(m, feats, n_feats, n_padded, acc);
+        for (uint32_t c = 0; c < m->n_classes; c++) scores[c] = (float)acc[c] * scale;
+        return;
+    }
+    for (uint32_t lo = 0; lo < m->n_classes; lo += SCORE_WINDOW) {
+        uint32_t n = n_padded - lo < SCORE_WINDOW ? n_padded - lo : SCORE_WINDOW;
+        score_part(m, feats, n_feats, lo, n, acc);
+        for (uint32_t c = 0; c < n && lo + c < m->n_classes; c++)
+            scores[lo + c] = (float)acc[c] * scale;
+    }
 }

@@ -242,10 +242,24 @@ static size_t ahead_features(uint64_t norm, uint32_t m1, const uint32_t *ahead,
     return k;
 }
 
+/* The first class with the highest score. The maximum is found first, in
+ * ARGMAX_LANES independent running maxima (no branch per class and no long
+ * chain of dependent compares), then its first position: that costs far
+ * less than comparing each score with the best so far, a branch the CPU
+ * cannot predict. */
+#define ARGMAX_LANES 8
 static uint32_t argmax(const float *scores, size_t n) {
+    float lane[ARGMAX_LANES];
+    for (size_t j = 0; j < ARGMAX_LANES; j++) lane[j] = scores[0];
+    size_t c = 0;
+    for (; c + ARGMAX_LANES <= n; c += ARGMAX_LANES)
+        for (size_t j = 0; j < ARGMAX_LANES; j++)
+            lane[j] = scores[c + j] > lane[j] ? scores[c + j] : lane[j];
+    float top = scores[0];
+    for (; c < n; c++) top = scores[c] > top ? scores[c] : top;
+    for (size_t j = 0; j < ARGMAX_LANES; j++) top = lane[j] > top ? lane[j] : top;
     uint32_t best = 0;
-    for (uint32_t c = 1; c < n; c++)
-        if (scores[c] > scores[best]) best = c;
+    while (best + 1 < n && scores[best] != top) best++;
     return best;
 }
 
