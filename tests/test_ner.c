@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +19,7 @@
 #include "io/corpus.h"
 #include "io/model_file.h"
 #include "models/biluo.h"
+#include "models/ner_features.h"
 #include "models/train.h"
 #include "models/train_util.h"
 
@@ -454,6 +456,112 @@ static void test_ner_load_rejects_bad_config(void **state) {
     trained_free(&t);
 }
 
+/* Writes the sections of `r` to a new model file, leaving out `drop` and
+ * adding `extra` (when not NULL) under the name `drop`; returns its path
+ * in buf. */
+static void rewrite_model(const nlp__model_reader_t *r, const char *drop,
+                          const void *extra, size_t extra_len, char *buf,
+                          size_t cap, const char *path) {
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
+        const char *name = nlp__model_reader_section_name(r, i);
+        if (strcmp(name, drop) == 0) continue;
+        const void *d;
+        size_t len;
+        assert_int_equal(nlp__model_reader_section(r, name, &d, &len), NLP_OK);
+        assert_int_equal(nlp__model_writer_add(w, name, d, len), NLP_OK);
+    }
+    if (extra) assert_int_equal(nlp__model_writer_add(w, drop, extra, extra_len), NLP_OK);
+    snprintf(buf, cap, "%s.rewritten", path);
+    assert_int_equal(nlp__model_writer_save(w, buf), NLP_OK);
+    nlp__model_writer_free(w);
+}
+
+/* Loads the model at path under the prefix "ner" and returns the status. */
+static nlp_status_t load_status(nlp_vocab_t *vocab, const char *path) {
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    nlp__component_t *loaded = NULL;
+    nlp_status_t st = nlp__ner_load(vocab, r, "ner", &loaded);
+    if (st == NLP_OK) loaded->ops->free(loaded);
+    else assert_null(loaded);
+    nlp__model_reader_close(r);
+    return st;
+}
+
+/* The label biases are optional (older models have none) but must match
+ * the label count and be finite when present. */
+static void test_ner_label_bias_section(void **state) {
+    (void)state;
+    trained_t t;
+    train_fixture(&t, NULL);
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    assert_int_equal(t.ner->ops->save(t.ner, w, "ner"), NLP_OK);
+    const char *path = test_write_temp("", 0);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    const void *bias;
+    size_t bias_len;
+    assert_int_equal(nlp__model_reader_section(r, "ner.label_bias", &bias, &bias_len), NLP_OK);
+    assert_int_equal(bias_len, 3 * sizeof(float));
+    char other[512];
+    rewrite_model(r, "ner.label_bias", NULL, 0, other, sizeof other, path);
+    assert_int_equal(load_status(t.vocab, other), NLP_OK);
+    static const float short_bias[2] = {0, 0};
+    rewrite_model(r, "ner.label_bias", short_bias, sizeof short_bias, other, sizeof other, path);
+    assert_int_equal(load_status(t.vocab, other), NLP_MODEL_CORRUPT);
+    float nan_bias[3] = {0, 0, 0};
+    nan_bias[1] = NAN;
+    rewrite_model(r, "ner.label_bias", nan_bias, sizeof nan_bias, other, sizeof other, path);
+    assert_int_equal(load_status(t.vocab, other), NLP_MODEL_CORRUPT);
+    remove(other);
+    nlp__model_reader_close(r);
+    remove(path);
+    trained_free(&t);
+}
+
+/* Hiding a word drops the features of a capitalised word's identity and
+ * nothing else; lower-case words keep all their features. */
+static void test_ner_hide_word_features(void **state) {
+    (void)state;
+    const char *path = test_write_temp(fixture, sizeof fixture - 1);
+    nlp__corpus_t *c;
+    assert_int_equal(nlp__iob2_read(path, NULL, &c), NLP_OK);
+    remove(path);
+    nlp_vocab_t *v;
+    assert_int_equal(nlp__vocab_create(NULL, NULL, &v), NLP_OK);
+    nlp_doc_t *doc;
+    assert_int_equal(nlp__gold_doc(v, &c->sents[0], &doc), NLP_OK); /* John Smith lives ... */
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, NULL, 64u << 10, 2);
+    nlp__arena_init(&scratch, &cache);
+    nlp__ner_token_t *tokens;
+    assert_int_equal(nlp__ner_tokens_fill(doc, NULL, &scratch, &tokens), NLP_OK);
+    uint64_t shown[NLP__NER_N_STATIC], hidden[NLP__NER_N_STATIC];
+    nlp__ner_static_features(tokens, 0, false, shown);
+    nlp__ner_static_features(tokens, 0, true, hidden);
+    size_t changed = 0;
+    for (size_t k = 0; k < NLP__NER_N_STATIC; k++)
+        if (shown[k] != hidden[k]) {
+            assert_int_equal(hidden[k], 0);
+            changed++;
+        }
+    assert_true(changed >= 2 && changed < NLP__NER_N_STATIC / 4);
+    nlp__ner_static_features(tokens, 2, false, shown);
+    nlp__ner_static_features(tokens, 2, true, hidden);
+    assert_memory_equal(shown, hidden, sizeof shown);
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+    nlp_doc_free(doc);
+    nlp__vocab_free(v);
+    nlp__corpus_free(c);
+}
+
 static void test_ner_train_rejects_corpus_without_entities(void **state) {
     (void)state;
     static const char plain[] = "1\tno\tO\n2\tnames\tO\n3\there\tO\n\n";
@@ -492,7 +600,7 @@ static void test_ner_ewt_dev_score(void **state) {
     nlp__component_t *ner;
     assert_int_equal(nlp__ner_train(v, train, dev, NULL, 0, &opts, &ner), NLP_OK);
     fclose(log);
-    /* The last line reports the tuned OUT bias and the dev F-score. */
+    /* The log reports each tuned bias with the dev F-score it gives. */
     const char *line = strstr(log_buf, "gives ents_f ");
     assert_non_null(line);
     double f = atof(line + strlen("gives ents_f "));
@@ -515,6 +623,8 @@ int main(void) {
         cmocka_unit_test(test_ner_learns_tiny_fixture),
         cmocka_unit_test(test_ner_save_load_keeps_predictions),
         cmocka_unit_test(test_ner_load_rejects_bad_config),
+        cmocka_unit_test(test_ner_label_bias_section),
+        cmocka_unit_test(test_ner_hide_word_features),
         cmocka_unit_test(test_ner_train_rejects_corpus_without_entities),
         cmocka_unit_test(test_ner_ewt_dev_score),
     };

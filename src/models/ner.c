@@ -5,15 +5,18 @@
  *
  * Training follows the recogniser's own predictions after the first epoch
  * and learns from the dynamic oracle's zero-cost actions, so it sees the
- * states its mistakes lead to. The lexicon features of a training sentence
- * come from a lexicon built without the sentence's fold of documents, so the
+ * states its mistakes lead to. It also hides the identity of a random share
+ * of capitalised words, as new text is full of names training never saw.
+ * The lexicon features of a training sentence come from a lexicon built without the sentence's fold of documents, so the
  * model learns how far to trust the lexicon on names it has not seen.
  *
  * Model sections (names prefixed with the component's prefix):
  *   .config   magic, feature version, label count,
  *   .labels   entity labels (models/labels.h),
  *   .model    the frozen perceptron image (models/perceptron.h),
- *   .lexicon  the entity lexicon image (models/ner_lexicon.h).
+ *   .lexicon  the entity lexicon image (models/ner_lexicon.h),
+ *   .label_bias  optional: one float per label, added to the scores of
+ *            BEGIN and UNIT of that label (0 when absent).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,9 @@
 /* After the first epoch, training follows its own prediction this often
  * (out of 1024) and the oracle otherwise. */
 #define EXPLORE_PER_1024 1024u
+/* Training hides the identity of a capitalised word this often (out of
+ * 1024 steps), so the model does not lean on memorised names alone. */
+#define HIDE_WORD_PER_1024 256u
 /* Averaged weights smaller than this are dropped from the model image. */
 #define FREEZE_MIN_WEIGHT 0.0f
 
@@ -45,6 +51,11 @@
  * recogniser cautious; a bias against OUT trades some precision for
  * recall where that raises the F-score. */
 static const float out_bias_candidates[] = {0, 2, 4, 6, 8, 12, 16, 24};
+
+/* Values of a label's bias (added to the scores of the actions that open
+ * an entity of that label) the trainer tries on the dev corpus after the
+ * OUT bias: types differ in how often the model misses them. */
+static const float label_bias_candidates[] = {-6, -4, -2, 0, 2, 4, 6, 8};
 
 typedef struct config_section {
     char magic[8];
@@ -67,6 +78,7 @@ typedef struct ner {
     nlp_hash_t *label_ids;
     uint32_t n_labels, n_actions;
     float out_bias;
+    float *label_bias; /* n_labels */
 } ner_t;
 
 /* ---- Decoding ----------------------------------------------------------- */
@@ -81,6 +93,15 @@ static uint32_t best_valid(const float *scores, const nlp__biluo_state_t *s,
             nlp__biluo_valid(s, n_labels, a))
             best = a;
     return best;
+}
+
+/* Adds the decision biases to the model's scores. */
+static void apply_bias(const ner_t *ner, float *scores) {
+    scores[0] -= ner->out_bias;
+    for (uint32_t l = 0; l < ner->n_labels; l++) {
+        scores[nlp__biluo_action(NLP__BILUO_BEGIN, l)] += ner->label_bias[l];
+        scores[nlp__biluo_action(NLP__BILUO_UNIT, l)] += ner->label_bias[l];
+    }
 }
 
 /* Labels the tokens of `doc` and sets its entities. */
@@ -101,12 +122,12 @@ static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
         nlp__biluo_state_t s = nlp__biluo_init(start, nlp__doc_sent_end(doc, start));
         uint32_t prev1 = NLP__NER_NO_ACTION, prev2 = NLP__NER_NO_ACTION;
         while (!nlp__biluo_done(&s)) {
-            nlp__ner_static_features(tokens, s.i, feats);
+            nlp__ner_static_features(tokens, s.i, false, feats);
             size_t k = NLP__NER_N_STATIC +
                        nlp__ner_state_features(tokens, &s, prev1, prev2,
                                                feats + NLP__NER_N_STATIC);
             nlp__linear_scores(&ner->model, feats, k, scores);
-            scores[0] -= ner->out_bias;
+            apply_bias(ner, scores);
             uint32_t action = best_valid(scores, &s, ner->n_labels);
             nlp__biluo_span_t span;
             bool has_span;
@@ -162,6 +183,22 @@ static nlp_status_t get_section(const nlp__model_reader_t *r, const char *prefix
     return st;
 }
 
+/* Like get_section, but an absent section reads as empty. */
+static nlp_status_t optional_section(const nlp__model_reader_t *r,
+                                     const char *prefix, const char *suffix,
+                                     const void **data, size_t *len) {
+    char name[NLP__MODEL_SECTION_NAME_MAX + 1];
+    nlp_status_t st = section_name(name, prefix, suffix);
+    if (st) return st;
+    st = nlp__model_reader_section(r, name, data, len);
+    if (st == NLP_NOT_FOUND) {
+        *data = NULL;
+        *len = 0;
+        return NLP_OK;
+    }
+    return st;
+}
+
 static nlp_status_t ner_save(const nlp__component_t *self,
                              nlp__model_writer_t *w, const char *prefix) {
     const ner_t *ner = (const ner_t *)self;
@@ -175,7 +212,9 @@ static nlp_status_t ner_save(const nlp__component_t *self,
     if ((st = add_section(w, prefix, ".config", &cfg, sizeof cfg)) ||
         (st = add_section(w, prefix, ".labels", ner->labels_blob, ner->labels_len)) ||
         (st = add_section(w, prefix, ".model", ner->image, ner->image_len)) ||
-        (st = add_section(w, prefix, ".lexicon", ner->lexicon_image, ner->lexicon_len)))
+        (st = add_section(w, prefix, ".lexicon", ner->lexicon_image, ner->lexicon_len)) ||
+        (st = add_section(w, prefix, ".label_bias", ner->label_bias,
+                          ner->n_labels * sizeof *ner->label_bias)))
         return st;
     return NLP_OK;
 }
@@ -189,6 +228,7 @@ static void ner_free(nlp__component_t *self) {
     nlp__free(ner->alloc, ner->blob_labels);
     nlp__free(ner->alloc, ner->names);
     nlp__free(ner->alloc, ner->label_ids);
+    nlp__free(ner->alloc, ner->label_bias);
     nlp__free(ner->alloc, ner);
 }
 
@@ -227,7 +267,8 @@ static nlp_status_t ner_new(nlp_vocab_t *vocab, const nlp_allocator_t *alloc,
         ner->n_actions = nlp__biluo_n_actions(ner->n_labels);
         ner->names = nlp__calloc(alloc, n, sizeof *ner->names);
         ner->label_ids = nlp__calloc(alloc, n, sizeof *ner->label_ids);
-        if (!ner->names || !ner->label_ids) st = NLP_NOMEM;
+        ner->label_bias = nlp__calloc(alloc, n, sizeof *ner->label_bias);
+        if (!ner->names || !ner->label_ids || !ner->label_bias) st = NLP_NOMEM;
     }
     for (size_t i = 0; i < n && !st; i++) {
         const char *s = ner->blob_labels[i];
@@ -267,16 +308,32 @@ static nlp_status_t ner_attach(ner_t *ner, const void *image, size_t image_len,
     return NLP_OK;
 }
 
+/* Copies the label biases out of their section (which need not be
+ * aligned for floats) and checks them; models without the section keep
+ * biases of 0. */
+static nlp_status_t read_label_bias(ner_t *ner, const void *data, size_t len) {
+    if (!data) return NLP_OK;
+    if (len != ner->n_labels * sizeof *ner->label_bias)
+        return nlp__fail(NLP_MODEL_CORRUPT, "ner: %zu bytes of label bias for "
+                         "%u labels", len, ner->n_labels);
+    memcpy(ner->label_bias, data, len);
+    for (uint32_t l = 0; l < ner->n_labels; l++)
+        if (!(ner->label_bias[l] > -1e6f && ner->label_bias[l] < 1e6f))
+            return nlp__fail(NLP_MODEL_CORRUPT, "ner: label bias out of range");
+    return NLP_OK;
+}
+
 nlp_status_t nlp__ner_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
                            const char *prefix, nlp__component_t **out) {
     *out = NULL;
-    const void *cfg_data, *labels, *image, *lexicon;
-    size_t cfg_len, labels_len, image_len, lexicon_len;
+    const void *cfg_data, *labels, *image, *lexicon, *bias;
+    size_t cfg_len, labels_len, image_len, lexicon_len, bias_len;
     nlp_status_t st;
     if ((st = get_section(r, prefix, ".config", &cfg_data, &cfg_len)) ||
         (st = get_section(r, prefix, ".labels", &labels, &labels_len)) ||
         (st = get_section(r, prefix, ".model", &image, &image_len)) ||
-        (st = get_section(r, prefix, ".lexicon", &lexicon, &lexicon_len)))
+        (st = get_section(r, prefix, ".lexicon", &lexicon, &lexicon_len)) ||
+        (st = optional_section(r, prefix, ".label_bias", &bias, &bias_len)))
         return st;
     config_section_t cfg;
     if (cfg_len != sizeof cfg)
@@ -297,6 +354,7 @@ nlp_status_t nlp__ner_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
     if (!st && !(cfg.out_bias > -1e6f && cfg.out_bias < 1e6f))
         st = nlp__fail(NLP_MODEL_CORRUPT, "ner: OUT bias out of range");
     ner->out_bias = cfg.out_bias;
+    if (!st) st = read_label_bias(ner, bias, bias_len);
     if (!st) st = ner_attach(ner, image, image_len, lexicon, lexicon_len);
     if (st) {
         ner_free(&ner->base);
@@ -550,7 +608,8 @@ static nlp_status_t train_epoch(const train_set_t *ts, uint32_t epoch,
         nlp__biluo_state_t s = nlp__biluo_init(0, t->n);
         uint32_t prev1 = NLP__NER_NO_ACTION, prev2 = NLP__NER_NO_ACTION;
         while (!nlp__biluo_done(&s)) {
-            nlp__ner_static_features(tokens, s.i, feats);
+            bool hide = nlp__rng_next(&w->rng) % 1024 < HIDE_WORD_PER_1024;
+            nlp__ner_static_features(tokens, s.i, hide, feats);
             size_t n = NLP__NER_N_STATIC +
                        nlp__ner_state_features(tokens, &s, prev1, prev2,
                                                feats + NLP__NER_N_STATIC);
@@ -673,6 +732,40 @@ static nlp_status_t tune_out_bias(ner_t *ner, nlp_vocab_t *vocab,
     return NLP_OK;
 }
 
+/* With the OUT bias set, tries each label's bias in turn and keeps a
+ * value only when it raises the dev F-score (biases stay 0 when dev has
+ * no entities). */
+static nlp_status_t tune_label_bias(ner_t *ner, nlp_vocab_t *vocab,
+                                    const nlp__corpus_t *dev,
+                                    const nlp__component_t *const *upstream,
+                                    size_t n_upstream, nlp__arena_t *scratch,
+                                    FILE *log) {
+    size_t n = sizeof label_bias_candidates / sizeof *label_bias_candidates;
+    nlp__ents_score_t score;
+    nlp_status_t st = score_dev(ner, vocab, dev, upstream, n_upstream, scratch, &score);
+    if (st || score.total.gold == 0) return st;
+    double best_f = nlp__ents_prf(&score.total).f;
+    for (uint32_t l = 0; l < ner->n_labels; l++) {
+        float best_bias = 0;
+        for (size_t c = 0; c < n; c++) {
+            if (label_bias_candidates[c] == 0) continue;
+            ner->label_bias[l] = label_bias_candidates[c];
+            st = score_dev(ner, vocab, dev, upstream, n_upstream, scratch, &score);
+            if (st) return st;
+            double f = nlp__ents_prf(&score.total).f;
+            if (f > best_f) {
+                best_f = f;
+                best_bias = ner->label_bias[l];
+            }
+        }
+        ner->label_bias[l] = best_bias;
+        if (log)
+            fprintf(log, "ner: %s bias %g gives ents_f %.4f on dev\n",
+                    ner->names[l], best_bias, best_f);
+    }
+    return NLP_OK;
+}
+
 /* Builds one lexicon per fold (each without that fold) and the full one. */
 static nlp_status_t build_lexicons(const train_set_t *ts, void **images,
                                    size_t *lens, nlp__ner_lexicon_t *views) {
@@ -771,6 +864,8 @@ nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
                         lexicon_lens[LEXICON_FOLDS]);
     }
     if (!st && dev) st = tune_out_bias(ner, vocab, dev, upstream, n_upstream, &scratch, opts->log);
+    if (!st && dev)
+        st = tune_label_bias(ner, vocab, dev, upstream, n_upstream, &scratch, opts->log);
     for (uint32_t f = 0; f <= LEXICON_FOLDS; f++) nlp__free(alloc, lexicons[f]);
     nlp__free(alloc, best);
     nlp__free(alloc, w.order);

@@ -248,21 +248,27 @@ static uint64_t phrase_evidence(uint32_t code) {
 /* A feature that exists only when its value does (0: absent). */
 static uint64_t feat_if(int present, uint64_t id) { return present ? id : 0; }
 
+static bool is_capitalised(uint8_t kind) {
+    return kind == KIND_TITLE || kind == KIND_UPPER || kind == KIND_MIXED ||
+           kind == KIND_ALNUM;
+}
+
 void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
-                              uint64_t *f) {
+                              bool hide_word, uint64_t *f) {
     /* Pointer steps, not t[i - 1]: i is unsigned and may be 0. */
     const nlp__ner_token_t *w = t + i, *m1 = w - 1, *m2 = w - 2;
     const nlp__ner_token_t *p1 = w + 1, *p2 = w + 2;
     uint64_t kinds = (uint64_t)m1->kind << 16 | (uint64_t)w->kind << 8 | p1->kind;
     int tagged = w->tag != 0;
+    int known = !(hide_word && is_capitalised(w->kind));
     size_t k = 0;
     f[k++] = nlp__feat1(T_BIAS, 0);
-    f[k++] = nlp__feat1(T_NORM, w->norm);
-    f[k++] = nlp__feat1(T_ORTH, w->orth);
+    f[k++] = feat_if(known, nlp__feat1(T_NORM, w->norm));
+    f[k++] = feat_if(known, nlp__feat1(T_ORTH, w->orth));
     f[k++] = nlp__feat1(T_SHAPE, w->shape);
-    f[k++] = w->prefix3;
-    f[k++] = nlp__feat1(T_SUFFIX3, w->suffix);
-    f[k++] = w->suffix4;
+    f[k++] = feat_if(known, w->prefix3);
+    f[k++] = feat_if(known, nlp__feat1(T_SUFFIX3, w->suffix));
+    f[k++] = feat_if(known, w->suffix4);
     f[k++] = nlp__feat1(T_NORM_M1, m1->norm);
     f[k++] = nlp__feat1(T_NORM_M2, m2->norm);
     f[k++] = nlp__feat1(T_NORM_P1, p1->norm);
@@ -273,8 +279,8 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     f[k++] = nlp__feat1(T_SSHAPE_P2, p2->short_shape);
     f[k++] = nlp__feat3(T_SSHAPE_WINDOW, m1->short_shape, w->short_shape,
                         p1->short_shape);
-    f[k++] = nlp__feat2(T_NORM_M1_NORM, m1->norm, w->norm);
-    f[k++] = nlp__feat2(T_NORM_NORM_P1, w->norm, p1->norm);
+    f[k++] = feat_if(known, nlp__feat2(T_NORM_M1_NORM, m1->norm, w->norm));
+    f[k++] = feat_if(known, nlp__feat2(T_NORM_NORM_P1, w->norm, p1->norm));
     f[k++] = nlp__feat1(T_SUFFIX3_M1, m1->suffix);
     f[k++] = nlp__feat1(T_SUFFIX3_P1, p1->suffix);
     f[k++] = nlp__feat1(T_KIND, w->kind);

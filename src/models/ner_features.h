@@ -16,6 +16,7 @@
 #ifndef NLP_MODELS_NER_FEATURES_H
 #define NLP_MODELS_NER_FEATURES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,9 +68,13 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
 /* "No action": the previous token is outside the sentence. */
 #define NLP__NER_NO_ACTION UINT32_MAX
 
-/* Writes the NLP__NER_N_STATIC static features of token i. */
+/* Writes the NLP__NER_N_STATIC static features of token i. With
+ * `hide_word` set and a capitalised token, the features that identify the
+ * word itself (its norm, spelling and affixes) are left absent: training
+ * does this now and then so the model also learns to spot names it has
+ * never seen, which is what most names in new text are. */
 void nlp__ner_static_features(const nlp__ner_token_t *tokens, uint32_t i,
-                              uint64_t *feats);
+                              bool hide_word, uint64_t *feats);
 
 /* Writes the state features of the step for token s->i, given the actions
  * taken for the two tokens before it (NLP__NER_NO_ACTION before the
