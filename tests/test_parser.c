@@ -622,12 +622,123 @@ static void test_parser_rejects_corrupt_spec(void **state) {
     assert_true(accepted < meta_len);
 }
 
+/* ---- Jackknife folds -------------------------------------------------- */
+
+/* A corpus of n sentences with the given newdoc / newpar marks. */
+static nlp__corpus_t marked_corpus(nlp__gold_sent_t *sents, size_t n,
+                                   const char *marks) {
+    for (size_t s = 0; s < n; s++)
+        sents[s] = (nlp__gold_sent_t){.newdoc = marks[s] == 'd',
+                                      .newpar = marks[s] != '.'};
+    return (nlp__corpus_t){.sents = sents, .n_sents = n, .cap_sents = n};
+}
+
+static void test_jackknife_folds_keep_documents_whole(void **state) {
+    (void)state;
+    /* Eight documents ('d'), each with a second paragraph ('p') and a
+     * second sentence ('.'): folds are whole documents, in turn. */
+    const char *marks = "dp.dp.dp.dp.dp.dp.dp.dp.";
+    nlp__gold_sent_t sents[24];
+    nlp__corpus_t c = marked_corpus(sents, 24, marks);
+    uint32_t fold[24];
+    assert_true(nlp__jackknife_folds(&c, 4, fold));
+    for (uint32_t s = 0; s < 24; s++)
+        assert_int_equal(fold[s], (s / 3) % 4);
+}
+
+static void test_jackknife_folds_fall_back_to_paragraphs(void **state) {
+    (void)state;
+    /* One document of eight paragraphs: folds are paragraphs. */
+    const char *marks = "d.pp.ppp.pp";
+    nlp__gold_sent_t sents[11];
+    nlp__corpus_t c = marked_corpus(sents, 11, marks);
+    uint32_t fold[11];
+    const uint32_t want[11] = {0, 0, 1, 2, 2, 3, 0, 1, 1, 2, 3};
+    assert_true(nlp__jackknife_folds(&c, 4, fold));
+    assert_memory_equal(fold, want, sizeof want);
+    /* Fewer than two paragraphs per fold: no jackknife. */
+    assert_false(nlp__jackknife_folds(&c, 5, fold));
+    assert_false(nlp__jackknife_folds(&c, 0, fold));
+}
+
+/* An upstream component that only counts the Docs it annotates. */
+typedef struct counting_component {
+    nlp__component_t base;
+    size_t docs;
+} counting_component_t;
+
+static nlp_status_t count_doc(const nlp__component_t *self, nlp_doc_t *doc,
+                              nlp__arena_t *scratch) {
+    (void)doc;
+    (void)scratch;
+    ((counting_component_t *)(uintptr_t)self)->docs++;
+    return NLP_OK;
+}
+
+static const nlp__component_ops_t counting_ops = {.name = "counter",
+                                                  .process = count_doc};
+
+static void test_parser_jackknife_tags_with_held_out_copies(void **state) {
+    (void)state;
+    test_alloc_t alloc;
+    test_alloc_init(&alloc);
+    nlp_vocab_t *vocab;
+    assert_int_equal(nlp__vocab_create(&alloc.iface, NULL, &vocab), NLP_OK);
+    char *text = fixture_conllu();
+    const char *path = test_write_temp(text, strlen(text));
+    free(text);
+    nlp__corpus_t *corpus;
+    assert_int_equal(nlp__conllu_read(path, &alloc.iface, &corpus), NLP_OK);
+    remove(path);
+
+    enum { FOLDS = 2 };
+    counting_component_t whole = {{&counting_ops}, 0}, copies[FOLDS];
+    const nlp__component_t *whole_list[1] = {&whole.base};
+    const nlp__component_t *copy_lists[FOLDS][1];
+    const nlp__component_t *const *folds[FOLDS];
+    for (int k = 0; k < FOLDS; k++) {
+        copies[k] = (counting_component_t){{&counting_ops}, 0};
+        copy_lists[k][0] = &copies[k].base;
+        folds[k] = copy_lists[k];
+    }
+    nlp__train_opts_t opts = {.epochs = 1, .seed = 1, .alloc = &alloc.iface};
+    nlp__component_t *parser = NULL;
+    assert_int_equal(nlp__parser_train_jackknifed(vocab, corpus, corpus,
+                                                  whole_list, 1, folds, FOLDS,
+                                                  &opts, &parser),
+                     NLP_OK);
+
+    /* Each training paragraph went to the copy of its fold; the dev
+     * paragraphs to the component trained on everything. */
+    uint32_t *fold = calloc(corpus->n_sents, sizeof *fold);
+    assert_true(nlp__jackknife_folds(corpus, FOLDS, fold));
+    size_t want[FOLDS] = {0}, paras = 0;
+    for (size_t s = 0; s < corpus->n_sents; s++)
+        if (nlp__starts_paragraph(corpus, s)) {
+            want[fold[s]]++;
+            paras++;
+        }
+    for (int k = 0; k < FOLDS; k++) {
+        assert_true(want[k] > 0);
+        assert_int_equal(copies[k].docs, want[k]);
+    }
+    assert_int_equal(whole.docs, paras);
+    free(fold);
+    parser->ops->free(parser);
+    nlp__corpus_free(corpus);
+    nlp__vocab_free(vocab);
+    assert_int_equal(alloc.live, 0);
+}
+
 int main(void) {
     const struct CMUnitTest oracle[] = {
         cmocka_unit_test(test_oracle_reproduces_random_projective_trees),
         cmocka_unit_test(test_oracle_costs_agree_with_exhaustive_search),
         cmocka_unit_test(test_arc_hybrid_respects_preset_boundaries),
         cmocka_unit_test(test_oracle_reproduces_ewt_paragraphs),
+        cmocka_unit_test(test_jackknife_folds_keep_documents_whole),
+        cmocka_unit_test(test_jackknife_folds_fall_back_to_paragraphs),
+        cmocka_unit_test(test_parser_jackknife_tags_with_held_out_copies),
     };
     const struct CMUnitTest trained[] = {
         cmocka_unit_test(test_parser_learns_fixture),

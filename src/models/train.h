@@ -10,6 +10,7 @@
 #ifndef NLP_MODELS_TRAIN_H
 #define NLP_MODELS_TRAIN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "io/corpus.h"
@@ -21,6 +22,19 @@ typedef struct nlp__train_opts {
     FILE *log;       /* progress lines, or NULL */
     const nlp_allocator_t *alloc;
 } nlp__train_opts_t;
+
+/* Whether sentence s of `c` starts a paragraph (or a document). */
+static inline bool nlp__starts_paragraph(const nlp__corpus_t *c, size_t s) {
+    return s == 0 || c->sents[s].newpar || c->sents[s].newdoc;
+}
+
+/* Splits a corpus into n_folds jackknife folds: fold[s] for each sentence.
+ * Folds are made of whole documents, so a model trained without a fold has
+ * seen nothing of the documents it annotates, as on new text; a corpus with
+ * too few documents is split by paragraphs instead. Returns false when even
+ * the paragraphs are too few (fewer than two per fold) to jackknife. */
+bool nlp__jackknife_folds(const nlp__corpus_t *c, uint32_t n_folds,
+                          uint32_t *fold);
 
 typedef nlp_status_t (*nlp__train_fn)(nlp_vocab_t *vocab,
                                       const nlp__corpus_t *train,
@@ -44,6 +58,17 @@ nlp_status_t nlp__parser_train(nlp_vocab_t *, const nlp__corpus_t *,
                                const nlp__corpus_t *,
                                const nlp__component_t *const *, size_t,
                                const nlp__train_opts_t *, nlp__component_t **);
+/* nlp__parser_train with jackknifed upstream components: fold_upstream[k]
+ * holds n_upstream components trained like `upstream` but without the
+ * training sentences of fold k (nlp__jackknife_folds with n_folds), and
+ * those sentences are annotated by them instead, so the parser learns from
+ * upstream errors as frequent as on unseen text. Dev data is annotated by
+ * `upstream`. NLP_INVALID_ARG when the corpus is too small for n_folds. */
+nlp_status_t nlp__parser_train_jackknifed(
+    nlp_vocab_t *vocab, const nlp__corpus_t *train, const nlp__corpus_t *dev,
+    const nlp__component_t *const *upstream, size_t n_upstream,
+    const nlp__component_t *const *const *fold_upstream, uint32_t n_folds,
+    const nlp__train_opts_t *opts, nlp__component_t **out);
 nlp_status_t nlp__ner_train(nlp_vocab_t *, const nlp__corpus_t *,
                             const nlp__corpus_t *,
                             const nlp__component_t *const *, size_t,
