@@ -290,14 +290,13 @@ static void test_lemmatizer_frees_everything(void **state) {
 /* With EWT present: short training runs already lemmatize dev well. */
 static void test_lemmatizer_ewt_accuracy(void **state) {
     (void)state;
-    const char *train_path = test_ewt_path("train.conllu");
-    if (!train_path) {
+    nlp__corpus_t *train, *dev;
+    nlp_status_t st = test_read_ewt(&train, &dev);
+    if (st == NLP_NOT_FOUND) {
         skip();
         return;
     }
-    nlp__corpus_t *train, *dev;
-    assert_int_equal(nlp__conllu_read(train_path, NULL, &train), NLP_OK);
-    assert_int_equal(nlp__conllu_read(test_ewt_path("dev.conllu"), NULL, &dev), NLP_OK);
+    assert_int_equal(st, NLP_OK);
     nlp_t *nlp;
     assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
     nlp__train_opts_t opts = {.epochs = 2, .seed = 1};

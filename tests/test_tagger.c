@@ -322,16 +322,13 @@ static void test_tagger_frees_everything(void **state) {
 /* With EWT present: a short training run already tags dev well. */
 static void test_tagger_ewt_accuracy(void **state) {
     (void)state;
-    const char *train_path = test_ewt_path("train.conllu");
-    if (!train_path) {
+    nlp__corpus_t *train, *dev;
+    nlp_status_t st = test_read_ewt(&train, &dev);
+    if (st == NLP_NOT_FOUND) {
         skip();
         return;
     }
-    nlp__corpus_t *train, *dev;
-    assert_int_equal(nlp__conllu_read(train_path, NULL, &train), NLP_OK);
-    const char *dev_path = test_ewt_path("dev.conllu");
-    assert_non_null(dev_path);
-    assert_int_equal(nlp__conllu_read(dev_path, NULL, &dev), NLP_OK);
+    assert_int_equal(st, NLP_OK);
     nlp_t *nlp;
     assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
     nlp_vocab_t *vocab = nlp_get_vocab(nlp);

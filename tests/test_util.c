@@ -45,6 +45,19 @@ const char *test_ewt_path(const char *name) {
     return access(path, R_OK) == 0 ? path : NULL;
 }
 
+nlp_status_t test_read_ewt(nlp__corpus_t **train, nlp__corpus_t **dev) {
+    *train = *dev = NULL;
+    if (!test_ewt_path("train.conllu") || !test_ewt_path("dev.conllu"))
+        return NLP_NOT_FOUND;
+    nlp_status_t st = nlp__conllu_read(test_ewt_path("train.conllu"), NULL, train);
+    if (!st) st = nlp__conllu_read(test_ewt_path("dev.conllu"), NULL, dev);
+    if (st) {
+        nlp__corpus_free(*train);
+        *train = NULL;
+    }
+    return st;
+}
+
 const char *test_write_temp(const char *text, size_t len) {
     static char path[64];
     snprintf(path, sizeof path, "/tmp/spacyc-test-XXXXXX");

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "io/corpus.h"
 #include "spacyc.h"
 
 typedef struct test_alloc {
@@ -19,6 +20,9 @@ void test_alloc_init(test_alloc_t *a);
 /* The EWT file `name` (e.g. "dev.conllu") under $EWT_DIR, or NULL when the
  * data is absent (the caller then skips). Static storage. */
 const char *test_ewt_path(const char *name);
+/* Reads EWT train.conllu and dev.conllu: NLP_OK, NLP_NOT_FOUND when the data
+ * is absent (the caller skips), or the reader's error. */
+nlp_status_t test_read_ewt(nlp__corpus_t **train, nlp__corpus_t **dev);
 /* Writes `text` to a new temporary file and returns its path (static
  * storage, overwritten by the next call). */
 const char *test_write_temp(const char *text, size_t len);

@@ -235,12 +235,8 @@ static nlp_status_t lemmatizer_labels(const nlp__component_t *self,
 static nlp_status_t lemmatizer_save(const nlp__component_t *self,
                                     nlp__model_writer_t *w, const char *prefix) {
     const lemmatizer_t *lm = (const lemmatizer_t *)self;
-    for (int s = 0; s < N_SECTIONS; s++) {
-        nlp_status_t st = nlp__section_put(w, prefix, section_suffix[s], lm->sec[s],
-                                           lm->sec_len[s]);
-        if (st) return st;
-    }
-    return NLP_OK;
+    return nlp__sections_put_all(w, prefix, section_suffix, N_SECTIONS, lm->sec,
+                                 lm->sec_len);
 }
 
 static void lemmatizer_free(nlp__component_t *self) {
@@ -341,9 +337,8 @@ nlp_status_t nlp__lemmatizer_load(nlp_vocab_t *vocab, const nlp__model_reader_t 
     *out = NULL;
     lemmatizer_t *lm = lemmatizer_alloc(vocab->alloc);
     if (!lm) return NLP_NOMEM;
-    nlp_status_t st = NLP_OK;
-    for (int s = 0; s < N_SECTIONS && !st; s++)
-        st = nlp__section_get(r, prefix, section_suffix[s], &lm->sec[s], &lm->sec_len[s]);
+    nlp_status_t st = nlp__sections_get_all(r, prefix, section_suffix, N_SECTIONS,
+                                            lm->sec, lm->sec_len);
     if (!st) st = lemmatizer_attach(lm, vocab);
     if (st) {
         lemmatizer_free(&lm->base);

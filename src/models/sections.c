@@ -32,3 +32,22 @@ nlp_status_t nlp__section_get(const nlp__model_reader_t *r, const char *prefix,
         return nlp__fail(NLP_MODEL_CORRUPT, "the model has no section \"%s\"", name);
     return st;
 }
+
+nlp_status_t nlp__sections_put_all(nlp__model_writer_t *w, const char *prefix,
+                                   const char *const *suffix, size_t n,
+                                   const void *const *data, const size_t *len) {
+    nlp_status_t st = NLP_OK;
+    for (size_t i = 0; i < n && !st; i++)
+        st = nlp__section_put(w, prefix, suffix[i], data[i], len[i]);
+    return st;
+}
+
+nlp_status_t nlp__sections_get_all(const nlp__model_reader_t *r,
+                                   const char *prefix,
+                                   const char *const *suffix, size_t n,
+                                   const void **data, size_t *len) {
+    nlp_status_t st = NLP_OK;
+    for (size_t i = 0; i < n && !st; i++)
+        st = nlp__section_get(r, prefix, suffix[i], &data[i], &len[i]);
+    return st;
+}

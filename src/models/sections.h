@@ -20,4 +20,14 @@ nlp_status_t nlp__section_get(const nlp__model_reader_t *r, const char *prefix,
                               const char *suffix, const void **data,
                               size_t *len);
 
+/* nlp__section_put for n sections: suffix[i] holding data[i][0..len[i]). */
+nlp_status_t nlp__sections_put_all(nlp__model_writer_t *w, const char *prefix,
+                                   const char *const *suffix, size_t n,
+                                   const void *const *data, const size_t *len);
+/* nlp__section_get for n sections, stopping at the first missing one. */
+nlp_status_t nlp__sections_get_all(const nlp__model_reader_t *r,
+                                   const char *prefix,
+                                   const char *const *suffix, size_t n,
+                                   const void **data, size_t *len);
+
 #endif

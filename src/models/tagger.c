@@ -350,12 +350,8 @@ static nlp_status_t tagger_labels(const nlp__component_t *self,
 static nlp_status_t tagger_save(const nlp__component_t *self,
                                 nlp__model_writer_t *w, const char *prefix) {
     const tagger_t *tg = (const tagger_t *)self;
-    for (int s = 0; s < N_SECTIONS; s++) {
-        nlp_status_t st = nlp__section_put(w, prefix, section_suffix[s], tg->sec[s],
-                                           tg->sec_len[s]);
-        if (st) return st;
-    }
-    return NLP_OK;
+    return nlp__sections_put_all(w, prefix, section_suffix, N_SECTIONS, tg->sec,
+                                 tg->sec_len);
 }
 
 static void tagger_free(nlp__component_t *self) {
@@ -493,9 +489,8 @@ nlp_status_t nlp__tagger_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
     *out = NULL;
     tagger_t *tg = tagger_alloc(vocab->alloc);
     if (!tg) return NLP_NOMEM;
-    nlp_status_t st = NLP_OK;
-    for (int s = 0; s < N_SECTIONS && !st; s++)
-        st = nlp__section_get(r, prefix, section_suffix[s], &tg->sec[s], &tg->sec_len[s]);
+    nlp_status_t st = nlp__sections_get_all(r, prefix, section_suffix, N_SECTIONS,
+                                            tg->sec, tg->sec_len);
     if (!st) st = tagger_attach(tg, vocab);
     if (st) {
         tagger_free(&tg->base);
