@@ -22,26 +22,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-typedef struct fixture {
-    test_alloc_t alloc;
-    nlp_t *nlp;
-} fixture_t;
-
-static int setup(void **state) {
-    static fixture_t f;
-    test_alloc_init(&f.alloc);
-    if (nlp_create_blank("en", &f.alloc.iface, &f.nlp)) return -1;
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture_t *f = *state;
-    nlp_free(f->nlp);
-    /* pipe() and everything it opened gave every allocation back. */
-    return f->alloc.live == 0 ? 0 : -1;
-}
-
 /* Collects what the output callback sees. */
 typedef struct collected {
     size_t n, expect_index;
@@ -135,7 +115,7 @@ static void free_texts(char **texts, size_t n) {
 /* ---- array and pull input --------------------------------------------- */
 
 static void test_pipe_texts_in_input_order(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     const size_t n = 1500;
     char **texts = make_texts(n);
     static const size_t batch[] = {1, 7, 1000, 5000};
@@ -162,7 +142,7 @@ static void test_pipe_texts_in_input_order(void **state) {
 }
 
 static void test_pipe_texts_with_lengths(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     const char *texts[] = {"one two threeXXXX", "", "four"};
     size_t lens[] = {13, 0, 4};
     collected_t c;
@@ -188,7 +168,7 @@ static int pull_next(void *ctx, const char **text, size_t *len) {
 }
 
 static void test_pipe_pull_copies_reused_buffers(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     pull_state_t p = {.n = 250, .fail_at = SIZE_MAX};
     collected_t c;
     collected_init(&c);
@@ -202,7 +182,7 @@ static void test_pipe_pull_copies_reused_buffers(void **state) {
 }
 
 static void test_pipe_pull_input_error(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     pull_state_t p = {.n = 100, .fail_at = 40};
     collected_t c;
     collected_init(&c);
@@ -214,7 +194,7 @@ static void test_pipe_pull_input_error(void **state) {
 }
 
 static void test_pipe_early_stop(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     char **texts = make_texts(300);
     collected_t c;
     collected_init(&c);
@@ -276,7 +256,7 @@ static void test_pipe_document_failure_is_reported(void **state) {
 /* ---- zones ------------------------------------------------------------ */
 
 static void test_pipe_inside_caller_zone(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     char **texts = make_texts(40);
     nlp_zone_t *zone;
     assert_int_equal(nlp_memory_zone_begin(f->nlp, &zone), NLP_OK);
@@ -314,7 +294,7 @@ static void test_pipe_inside_caller_zone(void **state) {
 }
 
 static void test_pipe_own_zones_end_after_delivery(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     char **texts = make_texts(100);
     size_t before = nlp_vocab_n_lexemes(nlp_get_vocab(f->nlp));
     collected_t c;
@@ -354,7 +334,7 @@ static int count_only(void *ctx, const nlp_pipe_result_t *r) {
 }
 
 static void test_pipe_memory_stays_flat(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     nlp_pipe_options_t o = {.batch_size = 64, .n_threads = 2};
     /* Warm up, then a run ten times longer must not hold more memory. */
     flat_input_t small = {0, 2000, {0}};
@@ -473,7 +453,7 @@ static void check_file_runs(nlp_t *nlp, const char *data, size_t len,
 }
 
 static void test_pipe_file_chunk_boundaries(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     size_t len;
     char *data = awkward_text(&len);
     check_file_runs(f->nlp, data, len, NLP_SPLIT_LINES);
@@ -502,7 +482,7 @@ static int record_offsets(void *ctx, const nlp_pipe_result_t *r) {
 }
 
 static void test_pipe_file_reports_byte_offsets(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     const char *data = "ab\r\n\ncd\nlast";
     const char *path = test_write_temp(data, strlen(data));
     char file[64];
@@ -541,7 +521,7 @@ static void *feed(void *arg) {
 }
 
 static void test_pipe_fd_sequential_input(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     size_t len;
     char *data = awkward_text(&len);
     for (int split = 0; split < 2; split++) {
@@ -572,7 +552,7 @@ static void test_pipe_fd_sequential_input(void **state) {
 }
 
 static void test_pipe_file_errors(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     collected_t c;
     collected_init(&c);
     assert_int_equal(nlp_pipe_file(f->nlp, "/nonexistent/input.txt", NULL, collect, &c),
@@ -585,7 +565,7 @@ static void test_pipe_file_errors(void **state) {
 }
 
 static void test_pipe_invalid_arguments(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     const char *t = "x";
     nlp_pipe_options_t bad = {.n_threads = -1};
     assert_int_equal(nlp_pipe_texts(NULL, &t, NULL, 1, NULL, collect, NULL),
@@ -667,7 +647,7 @@ static void check_thread_invariance(nlp_t *nlp, const char *data, size_t len) {
 }
 
 static void test_pipe_output_independent_of_threads(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     size_t len;
     char *data = ewt_texts(200000, &len);
     if (!data) data = awkward_text(&len);
@@ -686,22 +666,21 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_next_doc_lines),
         cmocka_unit_test(test_next_doc_paragraphs),
-        cmocka_unit_test_setup_teardown(test_pipe_texts_in_input_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_texts_with_lengths, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_pull_copies_reused_buffers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_pull_input_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_early_stop, setup, teardown),
+        TEST_WITH_BLANK_NLP(test_pipe_texts_in_input_order),
+        TEST_WITH_BLANK_NLP(test_pipe_texts_with_lengths),
+        TEST_WITH_BLANK_NLP(test_pipe_pull_copies_reused_buffers),
+        TEST_WITH_BLANK_NLP(test_pipe_pull_input_error),
+        TEST_WITH_BLANK_NLP(test_pipe_early_stop),
         cmocka_unit_test(test_pipe_document_failure_is_reported),
-        cmocka_unit_test_setup_teardown(test_pipe_inside_caller_zone, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_own_zones_end_after_delivery, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_memory_stays_flat, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_file_chunk_boundaries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_file_reports_byte_offsets, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_fd_sequential_input, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_file_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_invalid_arguments, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pipe_output_independent_of_threads, setup,
-                                        teardown),
+        TEST_WITH_BLANK_NLP(test_pipe_inside_caller_zone),
+        TEST_WITH_BLANK_NLP(test_pipe_own_zones_end_after_delivery),
+        TEST_WITH_BLANK_NLP(test_pipe_memory_stays_flat),
+        TEST_WITH_BLANK_NLP(test_pipe_file_chunk_boundaries),
+        TEST_WITH_BLANK_NLP(test_pipe_file_reports_byte_offsets),
+        TEST_WITH_BLANK_NLP(test_pipe_fd_sequential_input),
+        TEST_WITH_BLANK_NLP(test_pipe_file_errors),
+        TEST_WITH_BLANK_NLP(test_pipe_invalid_arguments),
+        TEST_WITH_BLANK_NLP(test_pipe_output_independent_of_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,25 +20,6 @@
 #include "tokenizer/pattern.h"
 #include "tokenizer/tokenizer_impl.h"
 
-typedef struct fixture {
-    test_alloc_t alloc;
-    nlp_t *nlp;
-} fixture_t;
-
-static int setup(void **state) {
-    static fixture_t f;
-    test_alloc_init(&f.alloc);
-    if (nlp_create_blank("en", &f.alloc.iface, &f.nlp)) return -1;
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture_t *f = *state;
-    nlp_free(f->nlp);
-    return f->alloc.live == 0 ? 0 : -1;
-}
-
 /* The non-whitespace tokens of `doc` joined by single spaces, in `buf`. */
 static const char *joined(const nlp_doc_t *doc, char *buf, size_t cap) {
     const nlp_token_t *t;
@@ -424,7 +405,7 @@ static const token_case_t cases[] = {
 };
 
 static void test_rules_english_cases(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     char buf[512];
     int failures = 0;
     assert_true(sizeof cases / sizeof cases[0] >= 150);
@@ -445,7 +426,7 @@ static void test_rules_english_cases(void **state) {
 }
 
 static void test_rules_specials_carry_norms(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     nlp_doc_t *doc;
     const nlp_token_t *t;
     size_t n;
@@ -468,7 +449,7 @@ typedef struct ws_case {
 } ws_case_t;
 
 static void test_whitespace_as_spacy_does(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     static const ws_case_t ws[] = {
         {"a b", {"a", "b"}, {1, 0}},
         {"a  b", {"a", " ", "b"}, {1, 0, 0}},
@@ -548,7 +529,7 @@ static size_t random_text(uint64_t *seed, char *out, size_t cap) {
 }
 
 static void test_round_trip_random_bytes(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     uint64_t seed = 0x9E3779B97F4A7C15u;
     char buf[4096];
     for (int iter = 0; iter < 3000; iter++) {
@@ -572,7 +553,7 @@ static void test_round_trip_random_bytes(void **state) {
 }
 
 static void test_round_trip_hostile_chunks(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     /* Long runs that exercise every affix loop and the length limit. */
     static const char *const units[] = {"(", "☃", "\xff", ".-", "a-", "1-",
                                         "'s", "!?", "x", "#a", "non-"};
@@ -596,7 +577,7 @@ static void test_round_trip_hostile_chunks(void **state) {
 }
 
 static void test_round_trip_ewt_text(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     const char *path = test_ewt_path("train.conllu");
     if (!path) skip();
     nlp__corpus_t *corpus;
@@ -613,7 +594,7 @@ static void test_round_trip_ewt_text(void **state) {
 }
 
 static void test_long_chunk_is_one_token(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     size_t len = 5000;
     char *buf = malloc(len);
     assert_non_null(buf);
@@ -642,7 +623,7 @@ static const nlp__split_t *cached(const nlp_t *nlp, const char *chunk) {
 }
 
 static void test_cache_zone_words_stay_out(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     const char *text = "zqxwv-ish (plorbix) don't";
     nlp_zone_t *zone;
     nlp_doc_t *doc;
@@ -719,7 +700,7 @@ static void assert_same_spans(const spans_t *a, const spans_t *b, int same_lex) 
 }
 
 static void test_cache_warmed_at_creation(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     /* Stop words (also title-cased), punctuation and special cases are
      * cached before any text is seen, with permanent lexemes. */
     const char *warm[] = {"the", "The", "of", "because", ",", ".", "(", "“",
@@ -733,7 +714,7 @@ static void test_cache_warmed_at_creation(void **state) {
 }
 
 static void test_cache_same_tokens_in_and_out_of_zones(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     static spans_t zone_first, cold, warm, zone_after;
     uint64_t seed = 42;
     char buf[600];
@@ -765,7 +746,7 @@ static void test_cache_same_tokens_in_and_out_of_zones(void **state) {
 }
 
 static void test_cache_heap_doc_while_zone_open_does_not_fill(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     nlp_zone_t *zone;
     nlp_doc_t *doc;
     /* Make "(", ")" and "a" permanent. */
@@ -818,7 +799,7 @@ static void *tokenize_in_zones(void *arg) {
 }
 
 static void test_cache_zones_on_many_threads(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     /* Warm the cache with shared words first, outside zones. */
     const char *warm = "the cat (don't) 'quoted' http://a.com/b 10km";
     nlp_doc_t *doc;
@@ -839,7 +820,7 @@ static void test_cache_zones_on_many_threads(void **state) {
 /* ---- errors and memory ---------------------------------------------------- */
 
 static void test_tokenizer_errors(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     nlp_doc_t *doc;
     assert_int_equal(nlp_tokenize(f->nlp, NULL, "a b", 3, &doc), NLP_OK);
     /* A Doc is tokenized once. */
@@ -921,7 +902,7 @@ static void test_token_align_counts(void **state) {
 }
 
 static void test_token_accuracy_ewt_dev(void **state) {
-    fixture_t *f = *state;
+    test_blank_nlp_t *f = *state;
     const char *path = test_ewt_path("dev.conllu");
     if (!path) skip();
     nlp__corpus_t *corpus;
@@ -951,24 +932,22 @@ int main(void) {
         cmocka_unit_test(test_pattern_full_match_and_case_folding),
         cmocka_unit_test(test_pattern_syntax_errors_are_reported),
         cmocka_unit_test(test_pattern_long_input_stays_linear),
-        cmocka_unit_test_setup_teardown(test_rules_english_cases, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rules_specials_carry_norms, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_whitespace_as_spacy_does, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_round_trip_random_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_round_trip_hostile_chunks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_round_trip_ewt_text, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_long_chunk_is_one_token, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_zone_words_stay_out, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_warmed_at_creation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_same_tokens_in_and_out_of_zones,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_heap_doc_while_zone_open_does_not_fill,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_zones_on_many_threads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tokenizer_errors, setup, teardown),
+        TEST_WITH_BLANK_NLP(test_rules_english_cases),
+        TEST_WITH_BLANK_NLP(test_rules_specials_carry_norms),
+        TEST_WITH_BLANK_NLP(test_whitespace_as_spacy_does),
+        TEST_WITH_BLANK_NLP(test_round_trip_random_bytes),
+        TEST_WITH_BLANK_NLP(test_round_trip_hostile_chunks),
+        TEST_WITH_BLANK_NLP(test_round_trip_ewt_text),
+        TEST_WITH_BLANK_NLP(test_long_chunk_is_one_token),
+        TEST_WITH_BLANK_NLP(test_cache_zone_words_stay_out),
+        TEST_WITH_BLANK_NLP(test_cache_warmed_at_creation),
+        TEST_WITH_BLANK_NLP(test_cache_same_tokens_in_and_out_of_zones),
+        TEST_WITH_BLANK_NLP(test_cache_heap_doc_while_zone_open_does_not_fill),
+        TEST_WITH_BLANK_NLP(test_cache_zones_on_many_threads),
+        TEST_WITH_BLANK_NLP(test_tokenizer_errors),
         cmocka_unit_test(test_tokenizer_out_of_memory_sweep),
         cmocka_unit_test(test_token_align_counts),
-        cmocka_unit_test_setup_teardown(test_token_accuracy_ewt_dev, setup, teardown),
+        TEST_WITH_BLANK_NLP(test_token_accuracy_ewt_dev),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,20 @@ void test_alloc_init(test_alloc_t *a) {
     a->iface.ctx = a;
 }
 
+int test_blank_nlp_setup(void **state) {
+    static test_blank_nlp_t f;
+    test_alloc_init(&f.alloc);
+    if (nlp_create_blank("en", &f.alloc.iface, &f.nlp)) return -1;
+    *state = &f;
+    return 0;
+}
+
+int test_blank_nlp_teardown(void **state) {
+    test_blank_nlp_t *f = *state;
+    nlp_free(f->nlp);
+    return f->alloc.live == 0 ? 0 : -1;
+}
+
 const char *test_ewt_path(const char *name) {
     static char path[4096];
     const char *dir = getenv("EWT_DIR");

@@ -17,6 +17,16 @@ typedef struct test_alloc {
 
 /* A fresh counting allocator (no failures). */
 void test_alloc_init(test_alloc_t *a);
+/* A cmocka fixture: a blank English pipeline on a counting allocator; the
+ * teardown fails the test when anything was not given back. */
+typedef struct test_blank_nlp {
+    test_alloc_t alloc;
+    nlp_t *nlp;
+} test_blank_nlp_t;
+int test_blank_nlp_setup(void **state);
+int test_blank_nlp_teardown(void **state);
+#define TEST_WITH_BLANK_NLP(f) \
+    cmocka_unit_test_setup_teardown(f, test_blank_nlp_setup, test_blank_nlp_teardown)
 /* The EWT file `name` (e.g. "dev.conllu") under $EWT_DIR, or NULL when the
  * data is absent (the caller then skips). Static storage. */
 const char *test_ewt_path(const char *name);
