@@ -548,7 +548,7 @@ static nlp__ner_lex_sent_t *lexicon_input(const train_set_t *ts) {
 
 /* Pass 2: the feature attributes of every word, each sentence seeing the
  * lexicon of the folds it is not in. Upstream components run on the gold
- * words first, so tag features are the tags they predict. */
+ * words first, as they will at run time. */
 static nlp_status_t gather_tokens(train_set_t *ts, nlp_vocab_t *vocab,
                                   const nlp__corpus_t *train,
                                   const nlp__ner_lexicon_t *fold_lexicons,

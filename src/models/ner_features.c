@@ -64,6 +64,9 @@ enum {
     T_PHRASE_KIND,
     T_PHRASE_M1,
     T_PHRASE_P1,
+    /* Retired: tag features. On the tagger's own training text its tags
+     * are near perfect, so the recogniser trusted them too much; dev
+     * ents_f rose without them (more than with jackknifed tags). */
     T_TAG,
     T_TAG_M1,
     T_TAG_P1,
@@ -84,8 +87,9 @@ enum {
     T_STATIC_END_
 };
 
-/* The context bag writes four features under one template. */
-_Static_assert(T_STATIC_END_ - 1 + 3 == NLP__NER_N_STATIC,
+/* The context bag writes four features under one template; the six tag
+ * templates write none. */
+_Static_assert(T_STATIC_END_ - 1 + 3 - 6 == NLP__NER_N_STATIC,
                "NLP__NER_N_STATIC counts the static features");
 
 /* State templates, numbered after the static ones. */
@@ -100,7 +104,7 @@ enum {
     S_PREV_PHRASE,
     S_PREV_WORD,
     S_PREV_NORM_P1,
-    S_PREV_TAG,
+    S_PREV_TAG, /* retired */
     S_OPEN_FIRST_KIND,
     S_STATE_END_
 };
@@ -183,7 +187,6 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
     nlp__ner_token_t *t = all + NLP__NER_TOKEN_PAD;
     for (int k = 1; k <= NLP__NER_TOKEN_PAD; k++)
         t[-k].kind = t[n + (uint32_t)k - 1].kind = KIND_NONE;
-    int has_tags = (doc->layers & NLP_HAS_TAG) != 0;
     for (uint32_t i = 0; i < n; i++) {
         const nlp_token_t *tok = &doc->tokens[i];
         const nlp_lexeme_t *lex = tok->lex;
@@ -196,7 +199,6 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
         a->shape = lex->shape;
         a->prefix = lex->prefix;
         a->suffix = lex->suffix;
-        a->tag = has_tags ? tok->tag : 0;
         a->short_shape = short_shape_of(s, len);
         size_t suf4 = nlp__utf8_suffix_start(s, len, 4);
         a->suffix4 = nlp__feat_bytes(T_SUFFIX4, s + suf4, len - suf4);
@@ -259,7 +261,6 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     const nlp__ner_token_t *w = t + i, *m1 = w - 1, *m2 = w - 2;
     const nlp__ner_token_t *p1 = w + 1, *p2 = w + 2;
     uint64_t kinds = (uint64_t)m1->kind << 16 | (uint64_t)w->kind << 8 | p1->kind;
-    int tagged = w->tag != 0;
     int known = !(hide_word && is_capitalised(w->kind));
     size_t k = 0;
     f[k++] = nlp__feat1(T_BIAS, 0);
@@ -297,12 +298,6 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     f[k++] = nlp__feat2(T_PHRASE_KIND, phrase_evidence(w->phrase_code), w->kind);
     f[k++] = nlp__feat1(T_PHRASE_M1, phrase_evidence(m1->phrase_code));
     f[k++] = nlp__feat1(T_PHRASE_P1, phrase_evidence(p1->phrase_code));
-    f[k++] = feat_if(tagged, nlp__feat1(T_TAG, w->tag));
-    f[k++] = feat_if(tagged, nlp__feat1(T_TAG_M1, m1->tag));
-    f[k++] = feat_if(tagged, nlp__feat1(T_TAG_P1, p1->tag));
-    f[k++] = feat_if(tagged, nlp__feat2(T_TAG_M1_TAG, m1->tag, w->tag));
-    f[k++] = feat_if(tagged, nlp__feat2(T_TAG_TAG_P1, w->tag, p1->tag));
-    f[k++] = feat_if(tagged, nlp__feat2(T_TAG_KIND, w->tag, w->kind));
     f[k++] = nlp__feat2(T_NORM_M1_SHAPE, m1->norm, w->shape);
     f[k++] = nlp__feat2(T_SHAPE_NORM_P1, w->shape, p1->norm);
     f[k++] = nlp__feat2(T_NORM_M1_NORM_P1, m1->norm, p1->norm);
@@ -338,7 +333,6 @@ size_t nlp__ner_state_features(const nlp__ner_token_t *t,
     f[k++] = nlp__feat2(S_PREV_PHRASE, prev1, phrase_evidence(w->phrase_code));
     f[k++] = nlp__feat2(S_PREV_WORD, prev1, word_evidence(w->word_code));
     f[k++] = nlp__feat2(S_PREV_NORM_P1, prev1, p1->norm);
-    if (w->tag) f[k++] = nlp__feat2(S_PREV_TAG, prev1, w->tag);
     if (s->open_label != NLP__BILUO_NONE) {
         uint32_t length = s->i - s->open_start;
         uint64_t label = (uint64_t)s->open_label;

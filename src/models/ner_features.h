@@ -3,7 +3,7 @@
  * The features of a token come in two parts: static ones that depend only
  * on the text (the word and its neighbours, their shapes and affixes,
  * capitalisation of the word and of its sentence, sentence position,
- * entity-lexicon codes, tags of an upstream tagger) and state ones that
+ * entity-lexicon codes) and state ones that
  * depend on the decisions taken so far (previous actions, the open entity).
  * Static features are computed once per token, which lets training cache
  * them; state features are recomputed at every step.
@@ -29,7 +29,7 @@
 
 /* What the templates read about one token, gathered once per Doc. */
 typedef struct nlp__ner_token {
-    uint64_t orth, norm, lower, shape, prefix, suffix, tag;
+    uint64_t orth, norm, lower, shape, prefix, suffix;
     uint64_t short_shape; /* shape with runs collapsed, packed in 8 bytes */
     uint64_t suffix4;     /* id of the last four code points */
     uint64_t prefix3;     /* id of the first three code points */
@@ -53,14 +53,14 @@ typedef struct nlp__ner_token {
 /* Gathers the attributes of every token of `doc` into an array carved from
  * `scratch` (valid until the scratch arena is reset); *out points at token
  * 0, with NLP__NER_TOKEN_PAD empty entries on either side. Sentences are
- * the Doc's (nlp__doc_sent_end); tags are read when the Doc has them. */
+ * the Doc's (nlp__doc_sent_end). */
 nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
                                   const nlp__ner_lexicon_t *lexicon,
                                   nlp__arena_t *scratch,
                                   nlp__ner_token_t **out);
 
 /* The number of static features of a token (some may be 0: absent). */
-#define NLP__NER_N_STATIC 53
+#define NLP__NER_N_STATIC 47
 /* The most state features of a step. */
 #define NLP__NER_MAX_STATE 12
 #define NLP__NER_MAX_FEATS (NLP__NER_N_STATIC + NLP__NER_MAX_STATE)
