@@ -332,20 +332,17 @@ static lemmatizer_t *lemmatizer_alloc(const nlp_allocator_t *alloc) {
     return lm;
 }
 
+static nlp_status_t lemmatizer_attach_base(nlp__component_t *c, nlp_vocab_t *vocab) {
+    return lemmatizer_attach((lemmatizer_t *)c, vocab);
+}
+
 nlp_status_t nlp__lemmatizer_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
                                   const char *prefix, nlp__component_t **out) {
     *out = NULL;
     lemmatizer_t *lm = lemmatizer_alloc(vocab->alloc);
     if (!lm) return NLP_NOMEM;
-    nlp_status_t st = nlp__sections_get_all(r, prefix, section_suffix, N_SECTIONS,
-                                            lm->sec, lm->sec_len);
-    if (!st) st = lemmatizer_attach(lm, vocab);
-    if (st) {
-        lemmatizer_free(&lm->base);
-        return st;
-    }
-    *out = &lm->base;
-    return NLP_OK;
+    return nlp__sections_load(r, prefix, section_suffix, N_SECTIONS, lm->sec,
+                              lm->sec_len, &lm->base, vocab, lemmatizer_attach_base, out);
 }
 
 /* ---- Training ---------------------------------------------------------- */

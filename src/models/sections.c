@@ -51,3 +51,20 @@ nlp_status_t nlp__sections_get_all(const nlp__model_reader_t *r,
         st = nlp__section_get(r, prefix, suffix[i], &data[i], &len[i]);
     return st;
 }
+
+nlp_status_t nlp__sections_load(const nlp__model_reader_t *r,
+                                const char *prefix,
+                                const char *const *suffix, size_t n,
+                                const void **data, size_t *len,
+                                nlp__component_t *c, nlp_vocab_t *vocab,
+                                nlp__attach_fn attach, nlp__component_t **out) {
+    *out = NULL;
+    nlp_status_t st = nlp__sections_get_all(r, prefix, suffix, n, data, len);
+    if (!st) st = attach(c, vocab);
+    if (st) {
+        c->ops->free(c);
+        return st;
+    }
+    *out = c;
+    return NLP_OK;
+}

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "io/model_file.h"
+#include "pipeline/component.h"
 
 /* Writes prefix + suffix into buf (NLP__MODEL_SECTION_NAME_MAX + 1 bytes);
  * NLP_LIMIT when the name does not fit. */
@@ -29,5 +30,18 @@ nlp_status_t nlp__sections_get_all(const nlp__model_reader_t *r,
                                    const char *prefix,
                                    const char *const *suffix, size_t n,
                                    const void **data, size_t *len);
+
+/* Makes a component usable from its section bytes. */
+typedef nlp_status_t (*nlp__attach_fn)(nlp__component_t *c, nlp_vocab_t *vocab);
+
+/* Loads a freshly allocated component `c`, which this call owns: gets its
+ * n sections into data/len (arrays inside c) and attaches them. On success
+ * *out = c; on failure c is freed through its ops and *out stays NULL. */
+nlp_status_t nlp__sections_load(const nlp__model_reader_t *r,
+                                const char *prefix,
+                                const char *const *suffix, size_t n,
+                                const void **data, size_t *len,
+                                nlp__component_t *c, nlp_vocab_t *vocab,
+                                nlp__attach_fn attach, nlp__component_t **out);
 
 #endif

@@ -484,20 +484,17 @@ static tagger_t *tagger_alloc(const nlp_allocator_t *alloc) {
     return tg;
 }
 
+static nlp_status_t tagger_attach_base(nlp__component_t *c, nlp_vocab_t *vocab) {
+    return tagger_attach((tagger_t *)c, vocab);
+}
+
 nlp_status_t nlp__tagger_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
                               const char *prefix, nlp__component_t **out) {
     *out = NULL;
     tagger_t *tg = tagger_alloc(vocab->alloc);
     if (!tg) return NLP_NOMEM;
-    nlp_status_t st = nlp__sections_get_all(r, prefix, section_suffix, N_SECTIONS,
-                                            tg->sec, tg->sec_len);
-    if (!st) st = tagger_attach(tg, vocab);
-    if (st) {
-        tagger_free(&tg->base);
-        return st;
-    }
-    *out = &tg->base;
-    return NLP_OK;
+    return nlp__sections_load(r, prefix, section_suffix, N_SECTIONS, tg->sec,
+                              tg->sec_len, &tg->base, vocab, tagger_attach_base, out);
 }
 
 /* ---- Training ---------------------------------------------------------- */
