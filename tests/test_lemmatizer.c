@@ -291,12 +291,7 @@ static void test_lemmatizer_frees_everything(void **state) {
 static void test_lemmatizer_ewt_accuracy(void **state) {
     (void)state;
     nlp__corpus_t *train, *dev;
-    nlp_status_t st = test_read_ewt(&train, &dev);
-    if (st == NLP_NOT_FOUND) {
-        skip();
-        return;
-    }
-    assert_int_equal(st, NLP_OK);
+    test_read_ewt_or_skip(&train, &dev);
     nlp_t *nlp;
     assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
     nlp__train_opts_t opts = {.epochs = 2, .seed = 1};

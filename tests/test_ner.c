@@ -79,24 +79,40 @@ static void finish_with_oracle(nlp__biluo_state_t *s, uint32_t n_labels,
     }
 }
 
+/* One random sentence of the oracle tests: gold spans and the oracle's
+ * view of them. */
+typedef struct trial {
+    uint32_t n;
+    nlp__biluo_span_t gold[MAX_TOKENS];
+    size_t n_gold;
+    int32_t start_label[MAX_TOKENS];
+    uint32_t last[MAX_TOKENS];
+    nlp__biluo_gold_t g;
+} trial_t;
+
+static void random_trial(uint64_t *rng, uint32_t n_labels, trial_t *t) {
+    t->n = 1 + next_rand(rng) % MAX_TOKENS;
+    t->n_gold = random_spans(rng, t->n, n_labels, t->gold);
+    nlp__biluo_gold_fill(t->gold, t->n_gold, t->n, t->start_label, t->last);
+    t->g = (nlp__biluo_gold_t){t->start_label, t->last};
+}
+
 static void test_biluo_oracle_reproduces_gold(void **state) {
     (void)state;
     uint64_t rng = 7;
+    const uint32_t n_labels = 3;
     for (int trial = 0; trial < 500; trial++) {
-        uint32_t n = 1 + next_rand(&rng) % MAX_TOKENS, n_labels = 3;
-        nlp__biluo_span_t gold[MAX_TOKENS], pred[MAX_TOKENS];
-        size_t n_gold = random_spans(&rng, n, n_labels, gold), n_pred = 0;
-        int32_t start_label[MAX_TOKENS];
-        uint32_t last[MAX_TOKENS];
-        nlp__biluo_gold_fill(gold, n_gold, n, start_label, last);
-        nlp__biluo_gold_t g = {start_label, last};
-        nlp__biluo_state_t s = nlp__biluo_init(0, n);
-        finish_with_oracle(&s, n_labels, &g, pred, &n_pred);
-        assert_int_equal(n_pred, n_gold);
-        for (size_t k = 0; k < n_gold; k++) {
-            assert_int_equal(pred[k].start, gold[k].start);
-            assert_int_equal(pred[k].end, gold[k].end);
-            assert_int_equal(pred[k].label, gold[k].label);
+        trial_t t;
+        random_trial(&rng, n_labels, &t);
+        nlp__biluo_span_t pred[MAX_TOKENS];
+        size_t n_pred = 0;
+        nlp__biluo_state_t s = nlp__biluo_init(0, t.n);
+        finish_with_oracle(&s, n_labels, &t.g, pred, &n_pred);
+        assert_int_equal(n_pred, t.n_gold);
+        for (size_t k = 0; k < t.n_gold; k++) {
+            assert_int_equal(pred[k].start, t.gold[k].start);
+            assert_int_equal(pred[k].end, t.gold[k].end);
+            assert_int_equal(pred[k].label, t.gold[k].label);
         }
     }
 }
@@ -106,28 +122,26 @@ static void test_biluo_oracle_reproduces_gold(void **state) {
 static void test_biluo_costs_add_up_to_the_loss(void **state) {
     (void)state;
     uint64_t rng = 11;
+    const uint32_t n_labels = 2;
     for (int trial = 0; trial < 2000; trial++) {
-        uint32_t n = 1 + next_rand(&rng) % MAX_TOKENS, n_labels = 2;
-        nlp__biluo_span_t gold[MAX_TOKENS], pred[MAX_TOKENS];
-        size_t n_gold = random_spans(&rng, n, n_labels, gold), n_pred = 0;
-        int32_t start_label[MAX_TOKENS];
-        uint32_t last[MAX_TOKENS];
-        nlp__biluo_gold_fill(gold, n_gold, n, start_label, last);
-        nlp__biluo_gold_t g = {start_label, last};
-        nlp__biluo_state_t s = nlp__biluo_init(0, n);
-        uint32_t paid = 0, prefix = next_rand(&rng) % (n + 1);
+        trial_t t;
+        random_trial(&rng, n_labels, &t);
+        nlp__biluo_span_t pred[MAX_TOKENS];
+        size_t n_pred = 0;
+        nlp__biluo_state_t s = nlp__biluo_init(0, t.n);
+        uint32_t paid = 0, prefix = next_rand(&rng) % (t.n + 1);
         for (uint32_t step = 0; step < prefix && !nlp__biluo_done(&s); step++) {
             uint32_t a;
             do a = next_rand(&rng) % nlp__biluo_n_actions(n_labels);
             while (!nlp__biluo_valid(&s, n_labels, a));
-            paid += nlp__biluo_cost(&s, n_labels, &g, a);
+            paid += nlp__biluo_cost(&s, n_labels, &t.g, a);
             nlp__biluo_span_t done;
             bool has;
             assert_int_equal(nlp__biluo_apply(&s, n_labels, a, &done, &has), NLP_OK);
             if (has) pred[n_pred++] = done;
         }
-        finish_with_oracle(&s, n_labels, &g, pred, &n_pred);
-        assert_int_equal(span_loss(gold, n_gold, pred, n_pred), paid);
+        finish_with_oracle(&s, n_labels, &t.g, pred, &n_pred);
+        assert_int_equal(span_loss(t.gold, t.n_gold, pred, n_pred), paid);
     }
 }
 

@@ -1,3 +1,9 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "test_util.h"
 
 #include <stdio.h>
@@ -59,17 +65,13 @@ const char *test_ewt_path(const char *name) {
     return access(path, R_OK) == 0 ? path : NULL;
 }
 
-nlp_status_t test_read_ewt(nlp__corpus_t **train, nlp__corpus_t **dev) {
+void test_read_ewt_or_skip(nlp__corpus_t **train, nlp__corpus_t **dev) {
     *train = *dev = NULL;
     if (!test_ewt_path("train.conllu") || !test_ewt_path("dev.conllu"))
-        return NLP_NOT_FOUND;
-    nlp_status_t st = nlp__conllu_read(test_ewt_path("train.conllu"), NULL, train);
-    if (!st) st = nlp__conllu_read(test_ewt_path("dev.conllu"), NULL, dev);
-    if (st) {
-        nlp__corpus_free(*train);
-        *train = NULL;
-    }
-    return st;
+        skip();
+    assert_int_equal(nlp__conllu_read(test_ewt_path("train.conllu"), NULL, train),
+                     NLP_OK);
+    assert_int_equal(nlp__conllu_read(test_ewt_path("dev.conllu"), NULL, dev), NLP_OK);
 }
 
 const char *test_write_temp(const char *text, size_t len) {

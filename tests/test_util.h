@@ -30,9 +30,9 @@ int test_blank_nlp_teardown(void **state);
 /* The EWT file `name` (e.g. "dev.conllu") under $EWT_DIR, or NULL when the
  * data is absent (the caller then skips). Static storage. */
 const char *test_ewt_path(const char *name);
-/* Reads EWT train.conllu and dev.conllu: NLP_OK, NLP_NOT_FOUND when the data
- * is absent (the caller skips), or the reader's error. */
-nlp_status_t test_read_ewt(nlp__corpus_t **train, nlp__corpus_t **dev);
+/* Reads EWT train.conllu and dev.conllu, failing the calling test on a
+ * reader error and skipping it when the data is absent. */
+void test_read_ewt_or_skip(nlp__corpus_t **train, nlp__corpus_t **dev);
 /* Writes `text` to a new temporary file and returns its path (static
  * storage, overwritten by the next call). */
 const char *test_write_temp(const char *text, size_t len);
