@@ -380,31 +380,33 @@ static void test_ner_learns_tiny_fixture(void **state) {
     assert_int_equal(ta.live, 0);
 }
 
+/* Saves component c (sections prefixed "ner") to a model file at path and
+ * opens it. */
+static nlp__model_reader_t *save_and_open(const nlp__component_t *c,
+                                          const char *path) {
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    assert_int_equal(c->ops->save(c, w, "ner"), NLP_OK);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    return r;
+}
+
 static void test_ner_save_load_keeps_predictions(void **state) {
     (void)state;
     trained_t t;
     train_fixture(&t, NULL);
-    nlp__model_writer_t *w;
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    assert_int_equal(t.ner->ops->save(t.ner, w, "ner"), NLP_OK);
     const char *path = test_write_temp("", 0);
-    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
-    nlp__model_writer_free(w);
-    nlp__model_reader_t *r;
+    nlp__model_reader_t *r = save_and_open(t.ner, path);
     nlp__component_t *loaded;
-    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
     assert_int_equal(nlp__ner_load(t.vocab, r, "ner", &loaded), NLP_OK);
     expect_gold_entities(t.vocab, t.corpus, loaded);
     /* The loaded component saves the same sections again, byte for byte. */
-    nlp__model_writer_t *w2;
-    assert_int_equal(nlp__model_writer_create(NULL, &w2), NLP_OK);
-    assert_int_equal(loaded->ops->save(loaded, w2, "ner"), NLP_OK);
     char path2[512];
     snprintf(path2, sizeof path2, "%s.again", path);
-    assert_int_equal(nlp__model_writer_save(w2, path2), NLP_OK);
-    nlp__model_writer_free(w2);
-    nlp__model_reader_t *r2;
-    assert_int_equal(nlp__model_reader_open(path2, NULL, &r2), NLP_OK);
+    nlp__model_reader_t *r2 = save_and_open(loaded, path2);
     assert_int_equal(nlp__model_reader_n_sections(r2), nlp__model_reader_n_sections(r));
     for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
         const char *name = nlp__model_reader_section_name(r, i);
@@ -427,14 +429,8 @@ static void test_ner_load_rejects_bad_config(void **state) {
     (void)state;
     trained_t t;
     train_fixture(&t, NULL);
-    nlp__model_writer_t *w;
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    assert_int_equal(t.ner->ops->save(t.ner, w, "ner"), NLP_OK);
     const char *path = test_write_temp("", 0);
-    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
-    nlp__model_writer_free(w);
-    nlp__model_reader_t *r;
-    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    nlp__model_reader_t *r = save_and_open(t.ner, path);
     /* Sections under another prefix are simply absent. */
     nlp__component_t *loaded = NULL;
     assert_int_equal(nlp__ner_load(t.vocab, r, "other", &loaded), NLP_MODEL_CORRUPT);
@@ -510,14 +506,8 @@ static void test_ner_label_bias_section(void **state) {
     (void)state;
     trained_t t;
     train_fixture(&t, NULL);
-    nlp__model_writer_t *w;
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    assert_int_equal(t.ner->ops->save(t.ner, w, "ner"), NLP_OK);
     const char *path = test_write_temp("", 0);
-    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
-    nlp__model_writer_free(w);
-    nlp__model_reader_t *r;
-    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    nlp__model_reader_t *r = save_and_open(t.ner, path);
     const void *bias;
     size_t bias_len;
     assert_int_equal(nlp__model_reader_section(r, "ner.label_bias", &bias, &bias_len), NLP_OK);
