@@ -25,14 +25,17 @@ static int usage(void) {
 typedef struct trainer {
     const char *name;
     nlp__train_fn train;
+    /* Set for components that learn better from jackknifed upstream
+     * components (upstream annotations as noisy as on new text). */
+    nlp__train_jackknifed_fn train_jackknifed;
     int wants_ner_data;
 } trainer_t;
 
 static const trainer_t trainers[] = {
-    {"tagger", nlp__tagger_train, 0},
-    {"lemmatizer", nlp__lemmatizer_train, 0},
-    {"parser", nlp__parser_train, 0},
-    {"ner", nlp__ner_train, 1},
+    {"tagger", nlp__tagger_train, NULL, 0},
+    {"lemmatizer", nlp__lemmatizer_train, NULL, 0},
+    {"parser", nlp__parser_train, nlp__parser_train_jackknifed, 0},
+    {"ner", nlp__ner_train, NULL, 1},
 };
 
 static const trainer_t *find_trainer(const char *name, size_t len) {
@@ -44,8 +47,8 @@ static const trainer_t *find_trainer(const char *name, size_t len) {
 
 /* Folds of the jackknife that gives the parser realistic upstream tags. */
 #define JACKKNIFE_FOLDS 4u
-/* Most components a pipeline trains before its parser. */
-#define MAX_UPSTREAM 8u
+/* Most components one pipeline trains. */
+#define MAX_COMPONENTS 8u
 
 /* The training sentences outside fold `fold`: a view sharing the
  * sentences of `c` (free its sents array only). */
@@ -67,7 +70,7 @@ static int corpus_without_fold(const nlp__corpus_t *c, const uint32_t *folds,
  * n_done components trained in order (each on the ones before it) without
  * fold k of the training documents (nlp__jackknife_folds). */
 typedef struct jackknife {
-    nlp__component_t *comps[JACKKNIFE_FOLDS][MAX_UPSTREAM];
+    nlp__component_t *comps[JACKKNIFE_FOLDS][MAX_COMPONENTS];
     const nlp__component_t *const *folds[JACKKNIFE_FOLDS];
     size_t n_done;
     bool ready; /* false when the corpus is too small to jackknife */
@@ -88,7 +91,6 @@ static nlp_status_t jackknife_train(jackknife_t *j, nlp_vocab_t *vocab,
     /* Components trained on other data (NER) cannot be retrained here. */
     for (size_t i = 0; i < n; i++)
         if (upstream[i]->wants_ner_data) return NLP_OK;
-    if (n > MAX_UPSTREAM) return NLP_LIMIT;
     uint32_t *folds = malloc((train->n_sents + 1) * sizeof *folds);
     if (!folds) return NLP_NOMEM;
     nlp_status_t st = NLP_OK;
@@ -171,7 +173,7 @@ int nlp_cli_train(int argc, char **argv) {
     if (st) return nlp_cli_error("cannot create the pipeline", st);
     rc = 1;
     double t0 = nlp_cli_now();
-    const trainer_t *done[MAX_UPSTREAM];
+    const trainer_t *done[MAX_COMPONENTS];
     size_t n_done = 0;
     jackknife_t jack = {0};
     for (const char *p = a.pipeline; *p;) {
@@ -181,6 +183,11 @@ int nlp_cli_train(int argc, char **argv) {
         p += len + (comma ? 1 : 0);
         if (!t) {
             fprintf(stderr, "spacyc: unknown component \"%.*s\"\n", (int)len, p - len - (comma ? 1 : 0));
+            goto out;
+        }
+        if (n_done == MAX_COMPONENTS) {
+            fprintf(stderr, "spacyc: a pipeline trains at most %u components\n",
+                    MAX_COMPONENTS);
             goto out;
         }
         /* Corpora are read once, on first need. */
@@ -197,9 +204,7 @@ int nlp_cli_train(int argc, char **argv) {
         if (!*dev && !(*dev = read_corpus(dev_path, t->wants_ner_data))) goto out;
         nlp__train_opts_t opts = {.epochs = a.epochs, .seed = a.seed, .log = stderr};
         double t1 = nlp_cli_now();
-        /* The parser learns from upstream tags as noisy as on new text. */
-        if (t->train == nlp__parser_train && n_done &&
-            n_done == nlp->n_components) {
+        if (t->train_jackknifed && n_done) {
             nlp__train_opts_t quiet = opts;
             quiet.log = NULL;
             if ((st = jackknife_train(&jack, nlp->vocab, done, n_done, *train, *dev,
@@ -213,9 +218,9 @@ int nlp_cli_train(int argc, char **argv) {
         const nlp__component_t *const *upstream =
             (const nlp__component_t *const *)nlp->components;
         if (jack.ready)
-            st = nlp__parser_train_jackknifed(nlp->vocab, *train, *dev, upstream,
-                                              nlp->n_components, jack.folds,
-                                              JACKKNIFE_FOLDS, &opts, &c);
+            st = t->train_jackknifed(nlp->vocab, *train, *dev, upstream,
+                                     nlp->n_components, jack.folds,
+                                     JACKKNIFE_FOLDS, &opts, &c);
         else
             st = t->train(nlp->vocab, *train, *dev, upstream, nlp->n_components,
                           &opts, &c);
@@ -229,7 +234,7 @@ int nlp_cli_train(int argc, char **argv) {
         }
         fprintf(stderr, "trained %s in %.1f s\n", t->name, nlp_cli_now() - t1);
         jackknife_free(&jack);
-        if (n_done < sizeof done / sizeof *done) done[n_done++] = t;
+        done[n_done++] = t;
     }
     char sources[8192];
     snprintf(sources, sizeof sources, "%s%s%s", a.train ? a.train : "",

@@ -547,24 +547,22 @@ static nlp__ner_lex_sent_t *lexicon_input(const train_set_t *ts) {
 }
 
 /* Pass 2: the feature attributes of every word, each sentence seeing the
- * lexicon of the folds it is not in. Upstream components run on the gold
- * words first, as they will at run time. */
+ * lexicon of the folds it is not in. The features read only the words and
+ * the sentence, so upstream components need not run: a training sentence
+ * is one sentence. */
 static nlp_status_t gather_tokens(train_set_t *ts, nlp_vocab_t *vocab,
                                   const nlp__corpus_t *train,
                                   const nlp__ner_lexicon_t *fold_lexicons,
-                                  const nlp__component_t *const *upstream,
-                                  size_t n_upstream, nlp__arena_t *scratch) {
+                                  nlp__arena_t *scratch) {
     for (size_t s = 0; s < ts->n_sents; s++) {
         const train_sent_t *t = &ts->sents[s];
         nlp_doc_t *doc;
         nlp_status_t st = nlp__gold_doc(vocab, &train->sents[s], &doc);
         if (st) return st;
         nlp__ner_token_t *tokens;
-        st = nlp__run_components_on(upstream, n_upstream, doc, scratch);
-        /* A training sentence is one sentence, whatever upstream said. */
-        for (uint32_t i = 0; i < doc->n_tokens && !st; i++)
+        for (uint32_t i = 0; i < doc->n_tokens; i++)
             doc->tokens[i].sent_start = i == 0;
-        if (!st) st = nlp__ner_tokens_fill(doc, &fold_lexicons[t->fold], scratch, &tokens);
+        st = nlp__ner_tokens_fill(doc, &fold_lexicons[t->fold], scratch, &tokens);
         if (!st)
             memcpy(ts->tokens + t->tokens_at - NLP__NER_TOKEN_PAD,
                    tokens - NLP__NER_TOKEN_PAD,
@@ -815,7 +813,7 @@ nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
     if (!st) st = ner_new(vocab, alloc, blob, blob_len, blob, &ner);
     if (!st) st = read_sentences(&ts, vocab, train);
     if (!st) st = build_lexicons(&ts, lexicons, lexicon_lens, views);
-    if (!st) st = gather_tokens(&ts, vocab, train, views, upstream, n_upstream, &scratch);
+    if (!st) st = gather_tokens(&ts, vocab, train, views, &scratch);
     if (!st) st = nlp__perceptron_create(alloc, ner->n_actions, &w.p);
     if (!st) {
         w.order = nlp__calloc(alloc, ts.n_sents ? ts.n_sents : 1, sizeof *w.order);

@@ -64,6 +64,11 @@ nlp_status_t nlp__parser_train(nlp_vocab_t *, const nlp__corpus_t *,
  * those sentences are annotated by them instead, so the parser learns from
  * upstream errors as frequent as on unseen text. Dev data is annotated by
  * `upstream`. NLP_INVALID_ARG when the corpus is too small for n_folds. */
+typedef nlp_status_t (*nlp__train_jackknifed_fn)(
+    nlp_vocab_t *vocab, const nlp__corpus_t *train, const nlp__corpus_t *dev,
+    const nlp__component_t *const *upstream, size_t n_upstream,
+    const nlp__component_t *const *const *fold_upstream, uint32_t n_folds,
+    const nlp__train_opts_t *opts, nlp__component_t **out);
 nlp_status_t nlp__parser_train_jackknifed(
     nlp_vocab_t *vocab, const nlp__corpus_t *train, const nlp__corpus_t *dev,
     const nlp__component_t *const *upstream, size_t n_upstream,
