@@ -645,47 +645,72 @@ static const char *label_name(void *ctx, nlp_hash_t label) {
     return NULL;
 }
 
-/* Runs the recogniser as it stands over the dev corpus and scores it. */
-static nlp_status_t score_dev(const ner_t *ner, nlp_vocab_t *vocab,
-                              const nlp__corpus_t *dev,
-                              const nlp__component_t *const *upstream,
-                              size_t n_upstream, nlp__arena_t *scratch,
-                              nlp__ents_score_t *score) {
-    nlp__ents_score_init(score);
-    nlp_status_t st = NLP_OK;
-    const char **tags = NULL;
-    nlp_span_t *gold = NULL;
-    size_t cap = 0;
+/* The dev corpus prepared once for the many scorings of training: each
+ * sentence as a Doc annotated by the upstream components, and its gold
+ * entities (gold[first[s] .. first[s + 1]) for sentence s). */
+typedef struct dev_set {
+    size_t n;
+    nlp_doc_t **docs;
+    nlp_span_t *gold;
+    size_t *first;
+} dev_set_t;
+
+static void dev_set_free(dev_set_t *d, const nlp_allocator_t *alloc) {
+    for (size_t s = 0; d->docs && s < d->n; s++) nlp_doc_free(d->docs[s]);
+    nlp__free(alloc, d->docs);
+    nlp__free(alloc, d->gold);
+    nlp__free(alloc, d->first);
+    memset(d, 0, sizeof *d);
+}
+
+static nlp_status_t dev_set_build(dev_set_t *d, const nlp_allocator_t *alloc,
+                                  nlp_vocab_t *vocab, const nlp__corpus_t *dev,
+                                  const nlp__component_t *const *upstream,
+                                  size_t n_upstream, nlp__arena_t *scratch) {
+    memset(d, 0, sizeof *d);
+    size_t words = 0, longest = 0;
+    for (size_t s = 0; s < dev->n_sents; s++) {
+        words += dev->sents[s].n_words;
+        if (dev->sents[s].n_words > longest) longest = dev->sents[s].n_words;
+    }
+    d->docs = nlp__calloc(alloc, dev->n_sents ? dev->n_sents : 1, sizeof *d->docs);
+    d->gold = nlp__calloc(alloc, words ? words : 1, sizeof *d->gold);
+    d->first = nlp__calloc(alloc, dev->n_sents + 1, sizeof *d->first);
+    const char **tags = nlp__calloc(alloc, longest ? longest : 1, sizeof *tags);
+    nlp_status_t st = d->docs && d->gold && d->first && tags ? NLP_OK : NLP_NOMEM;
     for (size_t s = 0; s < dev->n_sents && !st; s++) {
         const nlp__gold_sent_t *sent = &dev->sents[s];
-        if (sent->n_words > cap) {
-            cap = sent->n_words;
-            nlp__free(ner->alloc, tags);
-            nlp__free(ner->alloc, gold);
-            tags = nlp__calloc(ner->alloc, cap, sizeof *tags);
-            gold = nlp__calloc(ner->alloc, cap, sizeof *gold);
-            if (!tags || !gold) {
-                st = NLP_NOMEM;
-                break;
-            }
-        }
-        nlp_doc_t *doc;
-        if ((st = nlp__gold_doc(vocab, sent, &doc))) break;
-        st = nlp__run_components_on(upstream, n_upstream, doc, scratch);
-        if (!st) st = ner_process(&ner->base, doc, scratch);
-        nlp__arena_reset(scratch);
+        for (uint32_t i = 0; i < sent->n_words; i++) tags[i] = sent->words[i].ner;
+        size_t n_gold;
+        nlp__ents_from_iob2(tags, sent->n_words, d->gold + d->first[s],
+                            sent->n_words, &n_gold);
+        d->first[s + 1] = d->first[s] + n_gold;
+        st = nlp__gold_doc(vocab, sent, &d->docs[s]);
         if (!st) {
-            size_t n_gold;
-            for (uint32_t i = 0; i < sent->n_words; i++) tags[i] = sent->words[i].ner;
-            nlp__ents_from_iob2(tags, sent->n_words, gold, cap, &n_gold);
-            nlp__ents_score_add(score, gold, n_gold, doc->ents, doc->n_ents,
-                                label_name, (void *)ner);
+            d->n = s + 1;
+            st = nlp__run_components_on(upstream, n_upstream, d->docs[s], scratch);
         }
-        nlp_doc_free(doc);
+        nlp__arena_reset(scratch);
     }
-    nlp__free(ner->alloc, tags);
-    nlp__free(ner->alloc, gold);
+    nlp__free(alloc, tags);
+    if (st) dev_set_free(d, alloc);
     return st;
+}
+
+/* Runs the recogniser as it stands over the dev set and scores it. */
+static nlp_status_t score_dev(const ner_t *ner, const dev_set_t *dev,
+                              nlp__arena_t *scratch, nlp__ents_score_t *score) {
+    nlp__ents_score_init(score);
+    for (size_t s = 0; s < dev->n; s++) {
+        nlp_doc_t *doc = dev->docs[s];
+        nlp_status_t st = ner_process(&ner->base, doc, scratch);
+        nlp__arena_reset(scratch);
+        if (st) return st;
+        nlp__ents_score_add(score, dev->gold + dev->first[s],
+                            dev->first[s + 1] - dev->first[s], doc->ents,
+                            doc->n_ents, label_name, (void *)ner);
+    }
+    return NLP_OK;
 }
 
 /* Writes the dev scores of one epoch to the log. */
@@ -704,18 +729,15 @@ static void log_epoch(FILE *log, uint32_t epoch, double error_rate,
 
 /* Picks the OUT bias that scores best on the dev corpus (the smallest
  * among equals); leaves it 0 when dev has no entities. */
-static nlp_status_t tune_out_bias(ner_t *ner, nlp_vocab_t *vocab,
-                                  const nlp__corpus_t *dev,
-                                  const nlp__component_t *const *upstream,
-                                  size_t n_upstream, nlp__arena_t *scratch,
-                                  FILE *log) {
+static nlp_status_t tune_out_bias(ner_t *ner, const dev_set_t *dev,
+                                  nlp__arena_t *scratch, FILE *log) {
     size_t n = sizeof out_bias_candidates / sizeof *out_bias_candidates;
     float best_bias = 0;
     double best_f = -1.0;
     for (size_t c = 0; c < n; c++) {
         nlp__ents_score_t score;
         ner->out_bias = out_bias_candidates[c];
-        nlp_status_t st = score_dev(ner, vocab, dev, upstream, n_upstream, scratch, &score);
+        nlp_status_t st = score_dev(ner, dev, scratch, &score);
         if (st) return st;
         if (score.total.gold == 0) break;
         nlp__prf_value_t v = nlp__ents_prf(&score.total);
@@ -733,14 +755,11 @@ static nlp_status_t tune_out_bias(ner_t *ner, nlp_vocab_t *vocab,
 /* With the OUT bias set, tries each label's bias in turn and keeps a
  * value only when it raises the dev F-score (biases stay 0 when dev has
  * no entities). */
-static nlp_status_t tune_label_bias(ner_t *ner, nlp_vocab_t *vocab,
-                                    const nlp__corpus_t *dev,
-                                    const nlp__component_t *const *upstream,
-                                    size_t n_upstream, nlp__arena_t *scratch,
-                                    FILE *log) {
+static nlp_status_t tune_label_bias(ner_t *ner, const dev_set_t *dev,
+                                    nlp__arena_t *scratch, FILE *log) {
     size_t n = sizeof label_bias_candidates / sizeof *label_bias_candidates;
     nlp__ents_score_t score;
-    nlp_status_t st = score_dev(ner, vocab, dev, upstream, n_upstream, scratch, &score);
+    nlp_status_t st = score_dev(ner, dev, scratch, &score);
     if (st || score.total.gold == 0) return st;
     double best_f = nlp__ents_prf(&score.total).f;
     for (uint32_t l = 0; l < ner->n_labels; l++) {
@@ -748,7 +767,7 @@ static nlp_status_t tune_label_bias(ner_t *ner, nlp_vocab_t *vocab,
         for (size_t c = 0; c < n; c++) {
             if (label_bias_candidates[c] == 0) continue;
             ner->label_bias[l] = label_bias_candidates[c];
-            st = score_dev(ner, vocab, dev, upstream, n_upstream, scratch, &score);
+            st = score_dev(ner, dev, scratch, &score);
             if (st) return st;
             double f = nlp__ents_prf(&score.total).f;
             if (f > best_f) {
@@ -814,6 +833,9 @@ nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
     if (!st) st = read_sentences(&ts, vocab, train);
     if (!st) st = build_lexicons(&ts, lexicons, lexicon_lens, views);
     if (!st) st = gather_tokens(&ts, vocab, train, views, &scratch);
+    dev_set_t dev_set = {0};
+    if (!st && dev)
+        st = dev_set_build(&dev_set, alloc, vocab, dev, upstream, n_upstream, &scratch);
     if (!st) st = nlp__perceptron_create(alloc, ner->n_actions, &w.p);
     if (!st) {
         w.order = nlp__calloc(alloc, ts.n_sents ? ts.n_sents : 1, sizeof *w.order);
@@ -834,7 +856,7 @@ nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
         if (!st) st = nlp__perceptron_freeze_opts(w.p, &freeze, &image, &len);
         if (!st) st = ner_attach(ner, image, len, lexicons[LEXICON_FOLDS],
                                  lexicon_lens[LEXICON_FOLDS]);
-        if (!st && dev) st = score_dev(ner, vocab, dev, upstream, n_upstream, &scratch, &score);
+        if (!st && dev) st = score_dev(ner, &dev_set, &scratch, &score);
         if (st) {
             nlp__free(alloc, image);
             break;
@@ -861,9 +883,10 @@ nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
         st = ner_attach(ner, ner->owned_image, best_len, ner->owned_lexicon,
                         lexicon_lens[LEXICON_FOLDS]);
     }
-    if (!st && dev) st = tune_out_bias(ner, vocab, dev, upstream, n_upstream, &scratch, opts->log);
+    if (!st && dev) st = tune_out_bias(ner, &dev_set, &scratch, opts->log);
     if (!st && dev)
-        st = tune_label_bias(ner, vocab, dev, upstream, n_upstream, &scratch, opts->log);
+        st = tune_label_bias(ner, &dev_set, &scratch, opts->log);
+    dev_set_free(&dev_set, alloc);
     for (uint32_t f = 0; f <= LEXICON_FOLDS; f++) nlp__free(alloc, lexicons[f]);
     nlp__free(alloc, best);
     nlp__free(alloc, w.order);
