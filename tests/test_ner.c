@@ -566,6 +566,55 @@ static void test_ner_hide_word_features(void **state) {
     nlp__corpus_free(c);
 }
 
+/* A Doc of two sentences gives each token the features it has in a Doc of
+ * its sentence alone: no template reads across a sentence boundary. */
+static void test_ner_features_stay_in_their_sentence(void **state) {
+    (void)state;
+    static const char *words[] = {"I", "met", "John", "Smith", ".",
+                                  "Paris", "was", "cold", "."};
+    enum { N = 9, SECOND = 5 };
+    size_t lens[N];
+    uint8_t spaces[N];
+    for (size_t i = 0; i < N; i++) {
+        lens[i] = strlen(words[i]);
+        spaces[i] = 1;
+    }
+    nlp_vocab_t *v;
+    assert_int_equal(nlp__vocab_create(NULL, NULL, &v), NLP_OK);
+    nlp_doc_t *both, *first, *second;
+    assert_int_equal(nlp__doc_from_words(v, NULL, words, lens, spaces, N, &both), NLP_OK);
+    assert_int_equal(nlp__doc_from_words(v, NULL, words, lens, spaces, SECOND, &first), NLP_OK);
+    assert_int_equal(nlp__doc_from_words(v, NULL, words + SECOND, lens + SECOND,
+                                         spaces + SECOND, N - SECOND, &second), NLP_OK);
+    for (size_t i = 0; i < N; i++) both->tokens[i].sent_start = i == 0 || i == SECOND;
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, NULL, 64u << 10, 2);
+    nlp__arena_init(&scratch, &cache);
+    nlp__ner_token_t *t_both, *t_first, *t_second;
+    assert_int_equal(nlp__ner_tokens_fill(both, NULL, &scratch, &t_both), NLP_OK);
+    assert_int_equal(nlp__ner_tokens_fill(first, NULL, &scratch, &t_first), NLP_OK);
+    assert_int_equal(nlp__ner_tokens_fill(second, NULL, &scratch, &t_second), NLP_OK);
+    const nlp__ner_token_t *second_in_both = t_both + SECOND + NLP__NER_TOKEN_PAD;
+    uint64_t a[NLP__NER_N_STATIC], b[NLP__NER_N_STATIC];
+    for (uint32_t i = 0; i < SECOND; i++) {
+        nlp__ner_static_features(t_both, i, false, a);
+        nlp__ner_static_features(t_first, i, false, b);
+        assert_memory_equal(a, b, sizeof a);
+    }
+    for (uint32_t i = 0; i < N - SECOND; i++) {
+        nlp__ner_static_features(second_in_both, i, false, a);
+        nlp__ner_static_features(t_second, i, false, b);
+        assert_memory_equal(a, b, sizeof a);
+    }
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+    nlp_doc_free(both);
+    nlp_doc_free(first);
+    nlp_doc_free(second);
+    nlp__vocab_free(v);
+}
+
 static void test_ner_train_rejects_corpus_without_entities(void **state) {
     (void)state;
     static const char plain[] = "1\tno\tO\n2\tnames\tO\n3\there\tO\n\n";
@@ -629,6 +678,7 @@ int main(void) {
         cmocka_unit_test(test_ner_load_rejects_bad_config),
         cmocka_unit_test(test_ner_label_bias_section),
         cmocka_unit_test(test_ner_hide_word_features),
+        cmocka_unit_test(test_ner_features_stay_in_their_sentence),
         cmocka_unit_test(test_ner_train_rejects_corpus_without_entities),
         cmocka_unit_test(test_ner_ewt_dev_score),
     };

@@ -118,13 +118,17 @@ static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
     if (!scores || !ents) return NLP_NOMEM;
     uint64_t feats[NLP__NER_MAX_FEATS];
     size_t n_ents = 0;
+    /* Sentence by sentence, in the padded layout of nlp__ner_tokens_fill. */
+    const nlp__ner_token_t *sent = tokens;
     for (uint32_t start = 0; start < n;) {
-        nlp__biluo_state_t s = nlp__biluo_init(start, nlp__doc_sent_end(doc, start));
+        uint32_t end = nlp__doc_sent_end(doc, start);
+        if (end <= start || end > n) end = n;
+        nlp__biluo_state_t s = nlp__biluo_init(0, end - start);
         uint32_t prev1 = NLP__NER_NO_ACTION, prev2 = NLP__NER_NO_ACTION;
         while (!nlp__biluo_done(&s)) {
-            nlp__ner_static_features(tokens, s.i, false, feats);
+            nlp__ner_static_features(sent, s.i, false, feats);
             size_t k = NLP__NER_N_STATIC +
-                       nlp__ner_state_features(tokens, &s, prev1, prev2,
+                       nlp__ner_state_features(sent, &s, prev1, prev2,
                                                feats + NLP__NER_N_STATIC);
             nlp__linear_scores(&ner->model, feats, k, scores);
             apply_bias(ner, scores);
@@ -134,12 +138,13 @@ static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
             if ((st = nlp__biluo_apply(&s, ner->n_labels, action, &span, &has_span)))
                 return st;
             if (has_span)
-                ents[n_ents++] = (nlp_span_t){span.start, span.end, 0, 0,
-                                              ner->label_ids[span.label]};
+                ents[n_ents++] = (nlp_span_t){start + span.start, start + span.end,
+                                              0, 0, ner->label_ids[span.label]};
             prev2 = prev1;
             prev1 = action;
         }
-        start = s.end;
+        sent += end - start + NLP__NER_TOKEN_PAD;
+        start = end;
     }
     /* nlp__doc_set_ents fills in the character offsets. */
     return nlp__doc_set_ents(doc, ents, n_ents);

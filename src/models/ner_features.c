@@ -172,69 +172,89 @@ static uint8_t caps_style(const nlp__ner_token_t *t, uint32_t start, uint32_t en
     return CAPS_PLAIN;
 }
 
+/* Fills the word attributes of one token. */
+static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
+                      const nlp__ner_lexicon_t *lexicon) {
+    const nlp_token_t *tok = &doc->tokens[i];
+    const nlp_lexeme_t *lex = tok->lex;
+    const char *s = doc->text + tok->idx;
+    size_t len = tok->len;
+    a->orth = lex->orth;
+    a->norm = lex->norm;
+    a->lower = lex->lower;
+    a->shape = lex->shape;
+    a->prefix = lex->prefix;
+    a->suffix = lex->suffix;
+    a->short_shape = short_shape_of(s, len);
+    size_t suf4 = nlp__utf8_suffix_start(s, len, 4);
+    a->suffix4 = nlp__feat_bytes(T_SUFFIX4, s + suf4, len - suf4);
+    a->prefix3 = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
+    a->kind = kind_of(lex, a->short_shape);
+    a->word_code = lexicon ? nlp__ner_lexicon_word(lexicon, lex->lower) : 0;
+}
+
+static bool is_capitalised(uint8_t kind) {
+    return kind == KIND_TITLE || kind == KIND_UPPER || kind == KIND_MIXED ||
+           kind == KIND_ALNUM;
+}
+
+/* Fills the sentence attributes of t[0..n), one sentence; `lower` and
+ * `codes` are scratch of n entries. */
+static void fill_sentence(nlp__ner_token_t *t, uint32_t n,
+                          const nlp__ner_lexicon_t *lexicon, uint64_t *lower,
+                          uint32_t *codes) {
+    uint8_t caps = caps_style(t, 0, n);
+    /* Runs of capitalised words (titles, upper case, mixed, alphanumeric). */
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i;
+        while (j < n && is_capitalised(t[j].kind)) j++;
+        for (uint32_t q = i; q < j; q++) {
+            t[q].run_last_norm = t[j - 1].norm;
+            t[q].run_last_code = t[j - 1].word_code;
+            t[q].run_before_norm = i > 0 ? t[i - 1].norm : 1;
+            t[q].run_len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    for (uint32_t i = 0; i < n; i++) t[i].sent_caps = caps;
+    if (n) {
+        t[0].sent_first = 1;
+        t[n - 1].sent_last = 1;
+    }
+    if (lexicon) {
+        for (uint32_t i = 0; i < n; i++) lower[i] = t[i].lower;
+        nlp__ner_lexicon_match(lexicon, lower, n, codes);
+        for (uint32_t i = 0; i < n; i++) t[i].phrase_code = codes[i];
+    }
+}
+
 nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
                                   const nlp__ner_lexicon_t *lexicon,
                                   nlp__arena_t *scratch,
                                   nlp__ner_token_t **out) {
     *out = NULL;
-    uint32_t n = doc->n_tokens;
-    size_t total = (size_t)n + 2 * NLP__NER_TOKEN_PAD;
+    uint32_t n = doc->n_tokens, n_sents = 0;
+    for (uint32_t start = 0; start < n; n_sents++) {
+        uint32_t end = nlp__doc_sent_end(doc, start);
+        start = end > start && end <= n ? end : n;
+    }
+    size_t total = (size_t)n + (size_t)(n_sents + 1) * NLP__NER_TOKEN_PAD;
     nlp__ner_token_t *all = NLP__ARENA_NEW(scratch, nlp__ner_token_t, total);
     uint64_t *lower = NLP__ARENA_NEW(scratch, uint64_t, n ? n : 1);
     uint32_t *codes = NLP__ARENA_NEW(scratch, uint32_t, n ? n : 1);
     if (!all || !lower || !codes) return NLP_NOMEM;
     memset(all, 0, total * sizeof *all);
+    for (size_t k = 0; k < total; k++) all[k].kind = KIND_NONE;
     nlp__ner_token_t *t = all + NLP__NER_TOKEN_PAD;
-    for (int k = 1; k <= NLP__NER_TOKEN_PAD; k++)
-        t[-k].kind = t[n + (uint32_t)k - 1].kind = KIND_NONE;
-    for (uint32_t i = 0; i < n; i++) {
-        const nlp_token_t *tok = &doc->tokens[i];
-        const nlp_lexeme_t *lex = tok->lex;
-        const char *s = doc->text + tok->idx;
-        size_t len = tok->len;
-        nlp__ner_token_t *a = &t[i];
-        a->orth = lex->orth;
-        a->norm = lex->norm;
-        a->lower = lex->lower;
-        a->shape = lex->shape;
-        a->prefix = lex->prefix;
-        a->suffix = lex->suffix;
-        a->short_shape = short_shape_of(s, len);
-        size_t suf4 = nlp__utf8_suffix_start(s, len, 4);
-        a->suffix4 = nlp__feat_bytes(T_SUFFIX4, s + suf4, len - suf4);
-        a->prefix3 = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
-        a->kind = kind_of(lex, a->short_shape);
-        a->word_code = lexicon ? nlp__ner_lexicon_word(lexicon, lex->lower) : 0;
-        lower[i] = lex->lower;
-    }
     for (uint32_t start = 0; start < n;) {
         uint32_t end = nlp__doc_sent_end(doc, start);
         if (end <= start || end > n) end = n;
-        uint8_t caps = caps_style(t, start, end);
-        /* Runs of capitalised words (titles, upper case, mixed, alphanumeric). */
-        for (uint32_t i = start; i < end;) {
-            uint32_t j = i;
-            while (j < end && (t[j].kind == KIND_TITLE || t[j].kind == KIND_UPPER ||
-                               t[j].kind == KIND_MIXED || t[j].kind == KIND_ALNUM))
-                j++;
-            for (uint32_t q = i; q < j; q++) {
-                t[q].run_last_norm = t[j - 1].norm;
-                t[q].run_last_code = t[j - 1].word_code;
-                t[q].run_before_norm = i > start ? t[i - 1].norm : 1;
-                t[q].run_len = j - i;
-            }
-            i = j > i ? j : i + 1;
-        }
-        for (uint32_t i = start; i < end; i++) t[i].sent_caps = caps;
-        t[start].sent_first = 1;
-        t[end - 1].sent_last = 1;
-        if (lexicon) {
-            nlp__ner_lexicon_match(lexicon, lower + start, end - start, codes);
-            for (uint32_t i = start; i < end; i++) t[i].phrase_code = codes[i - start];
-        }
+        for (uint32_t i = start; i < end; i++) fill_word(&t[i - start], doc, i, lexicon);
+        fill_sentence(t, end - start, lexicon, lower, codes);
+        t += end - start + NLP__NER_TOKEN_PAD;
         start = end;
     }
-    *out = t;
+    *out = all + NLP__NER_TOKEN_PAD;
     return NLP_OK;
 }
 
@@ -249,11 +269,6 @@ static uint64_t phrase_evidence(uint32_t code) {
 
 /* A feature that exists only when its value does (0: absent). */
 static uint64_t feat_if(int present, uint64_t id) { return present ? id : 0; }
-
-static bool is_capitalised(uint8_t kind) {
-    return kind == KIND_TITLE || kind == KIND_UPPER || kind == KIND_MIXED ||
-           kind == KIND_ALNUM;
-}
 
 void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
                               bool hide_word, uint64_t *f) {

@@ -51,9 +51,12 @@ typedef struct nlp__ner_token {
 #define NLP__NER_TOKEN_PAD 4
 
 /* Gathers the attributes of every token of `doc` into an array carved from
- * `scratch` (valid until the scratch arena is reset); *out points at token
- * 0, with NLP__NER_TOKEN_PAD empty entries on either side. Sentences are
- * the Doc's (nlp__doc_sent_end). */
+ * `scratch` (valid until the scratch arena is reset). Sentences are the
+ * Doc's (nlp__doc_sent_end) and lie one after the other, each with
+ * NLP__NER_TOKEN_PAD empty entries on either side (shared between
+ * neighbours), so no feature reads across a sentence boundary: *out points
+ * at token 0 of the first sentence, and each next sentence starts
+ * NLP__NER_TOKEN_PAD entries after the end of the one before. */
 nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
                                   const nlp__ner_lexicon_t *lexicon,
                                   nlp__arena_t *scratch,
