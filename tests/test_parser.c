@@ -19,6 +19,7 @@
 #include "models/arc_hybrid.h"
 #include "models/nonproj.h"
 #include "models/parser_model.h"
+#include "models/jackknife.h"
 #include "models/train.h"
 #include "test_util.h"
 
@@ -661,6 +662,90 @@ static void test_jackknife_folds_fall_back_to_paragraphs(void **state) {
     assert_false(nlp__jackknife_folds(&c, 0, fold));
 }
 
+/* A trainer whose component records the sentences it was trained on (by
+ * their n_words, set to their index + 1) and its upstream components. */
+typedef struct recording_component {
+    nlp__component_t base;
+    uint64_t sentences; /* bit i: sentence i */
+    const nlp__component_t *upstream[2];
+    size_t n_upstream;
+} recording_component_t;
+
+static void free_recording(nlp__component_t *self) { free(self); }
+
+static const nlp__component_ops_t recording_ops = {.name = "recorder",
+                                                   .free = free_recording};
+
+static nlp_status_t record_training(nlp_vocab_t *vocab, const nlp__corpus_t *train,
+                                    const nlp__corpus_t *dev,
+                                    const nlp__component_t *const *upstream,
+                                    size_t n_upstream, const nlp__train_opts_t *opts,
+                                    nlp__component_t **out) {
+    (void)vocab, (void)dev, (void)opts;
+    recording_component_t *c = calloc(1, sizeof *c);
+    if (!c) return NLP_NOMEM;
+    c->base.ops = &recording_ops;
+    for (size_t s = 0; s < train->n_sents; s++)
+        c->sentences |= 1ull << (train->sents[s].n_words - 1);
+    for (size_t i = 0; i < n_upstream && i < 2; i++) c->upstream[i] = upstream[i];
+    c->n_upstream = n_upstream;
+    *out = &c->base;
+    return NLP_OK;
+}
+
+static void test_jackknife_trains_each_fold_without_it(void **state) {
+    (void)state;
+    const char *marks = "dp.dp.dp.dp.dp.dp.dp.dp.";
+    nlp__gold_sent_t sents[24];
+    nlp__corpus_t c = marked_corpus(sents, 24, marks);
+    for (uint32_t s = 0; s < 24; s++) sents[s].n_words = s + 1;
+    uint32_t fold[24];
+    assert_true(nlp__jackknife_folds(&c, NLP__JACKKNIFE_FOLDS, fold));
+    nlp_vocab_t *vocab;
+    assert_int_equal(nlp__vocab_create(NULL, NULL, &vocab), NLP_OK);
+    nlp__train_opts_t opts = {.epochs = 1, .seed = 1};
+    const nlp__train_fn two[2] = {record_training, record_training};
+    nlp__jackknife_t j;
+    assert_int_equal(nlp__jackknife_train(&j, vocab, two, 2, &c, &c, &opts, NULL), NLP_OK);
+    assert_true(j.ready);
+    for (uint32_t k = 0; k < NLP__JACKKNIFE_FOLDS; k++) {
+        uint64_t want = 0;
+        for (uint32_t s = 0; s < 24; s++)
+            if (fold[s] != k) want |= 1ull << s;
+        for (size_t i = 0; i < 2; i++) {
+            const recording_component_t *r = (const recording_component_t *)j.folds[k][i];
+            assert_true(r->sentences == want);
+            /* Each is trained on the components of its own fold before it. */
+            assert_int_equal(r->n_upstream, i);
+            if (i == 1) assert_ptr_equal(r->upstream[0], j.folds[k][0]);
+        }
+    }
+    nlp__jackknife_free(&j);
+    assert_false(j.ready);
+
+    /* A component trained on other data cannot be retrained: no jackknife. */
+    const nlp__train_fn foreign[2] = {record_training, NULL};
+    assert_int_equal(nlp__jackknife_train(&j, vocab, foreign, 2, &c, &c, &opts, NULL),
+                     NLP_OK);
+    assert_false(j.ready);
+    nlp__jackknife_free(&j);
+    /* Too few paragraphs to fold: no jackknife either. */
+    nlp__corpus_t small = c;
+    small.n_sents = 6;
+    assert_int_equal(nlp__jackknife_train(&j, vocab, two, 2, &small, &c, &opts, NULL),
+                     NLP_OK);
+    assert_false(j.ready);
+    nlp__jackknife_free(&j);
+    nlp__train_fn many[NLP__JACKKNIFE_MAX_COMPONENTS + 1];
+    for (size_t i = 0; i <= NLP__JACKKNIFE_MAX_COMPONENTS; i++) many[i] = record_training;
+    assert_int_equal(nlp__jackknife_train(&j, vocab, many,
+                                          NLP__JACKKNIFE_MAX_COMPONENTS + 1, &c, &c,
+                                          &opts, NULL),
+                     NLP_LIMIT);
+    nlp__jackknife_free(&j);
+    nlp__vocab_free(vocab);
+}
+
 /* An upstream component that only counts the Docs it annotates. */
 typedef struct counting_component {
     nlp__component_t base;
@@ -738,6 +823,7 @@ int main(void) {
         cmocka_unit_test(test_oracle_reproduces_ewt_paragraphs),
         cmocka_unit_test(test_jackknife_folds_keep_documents_whole),
         cmocka_unit_test(test_jackknife_folds_fall_back_to_paragraphs),
+        cmocka_unit_test(test_jackknife_trains_each_fold_without_it),
         cmocka_unit_test(test_parser_jackknife_tags_with_held_out_copies),
     };
     const struct CMUnitTest trained[] = {

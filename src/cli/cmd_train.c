@@ -1,12 +1,12 @@
 /* spacyc train: trains the pipeline's components in order, each on the
  * output of the ones before it, and writes one model file. */
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_util.h"
 #include "commands.h"
 #include "io/corpus.h"
+#include "models/jackknife.h"
 #include "models/train.h"
 #include "pipeline/nlp.h"
 
@@ -45,79 +45,8 @@ static const trainer_t *find_trainer(const char *name, size_t len) {
     return NULL;
 }
 
-/* Folds of the jackknife that gives the parser realistic upstream tags. */
-#define JACKKNIFE_FOLDS 4u
 /* Most components one pipeline trains. */
-#define MAX_COMPONENTS 8u
-
-/* The training sentences outside fold `fold`: a view sharing the
- * sentences of `c` (free its sents array only). */
-static int corpus_without_fold(const nlp__corpus_t *c, const uint32_t *folds,
-                               uint32_t fold, nlp__corpus_t *out) {
-    *out = (nlp__corpus_t){0};
-    out->sents = malloc((c->n_sents ? c->n_sents : 1) * sizeof *out->sents);
-    if (!out->sents) return -1;
-    for (size_t s = 0; s < c->n_sents; s++) {
-        if (folds[s] == fold) continue;
-        out->sents[out->n_sents++] = c->sents[s];
-        out->n_words += c->sents[s].n_words;
-    }
-    out->cap_sents = out->n_sents;
-    return 0;
-}
-
-/* Jackknifed copies of the components trained so far: folds[k] holds
- * n_done components trained in order (each on the ones before it) without
- * fold k of the training documents (nlp__jackknife_folds). */
-typedef struct jackknife {
-    nlp__component_t *comps[JACKKNIFE_FOLDS][MAX_COMPONENTS];
-    const nlp__component_t *const *folds[JACKKNIFE_FOLDS];
-    size_t n_done;
-    bool ready; /* false when the corpus is too small to jackknife */
-} jackknife_t;
-
-static void jackknife_free(jackknife_t *j) {
-    for (uint32_t k = 0; k < JACKKNIFE_FOLDS; k++)
-        for (size_t i = 0; i < j->n_done; i++)
-            if (j->comps[k][i]) j->comps[k][i]->ops->free(j->comps[k][i]);
-    memset(j, 0, sizeof *j);
-}
-
-static nlp_status_t jackknife_train(jackknife_t *j, nlp_vocab_t *vocab,
-                                    const trainer_t *const *upstream, size_t n,
-                                    const nlp__corpus_t *train,
-                                    const nlp__corpus_t *dev,
-                                    const nlp__train_opts_t *opts) {
-    /* Components trained on other data (NER) cannot be retrained here. */
-    for (size_t i = 0; i < n; i++)
-        if (upstream[i]->wants_ner_data) return NLP_OK;
-    uint32_t *folds = malloc((train->n_sents + 1) * sizeof *folds);
-    if (!folds) return NLP_NOMEM;
-    nlp_status_t st = NLP_OK;
-    if (!nlp__jackknife_folds(train, JACKKNIFE_FOLDS, folds)) {
-        free(folds);
-        return NLP_OK;
-    }
-    for (uint32_t k = 0; k < JACKKNIFE_FOLDS && !st; k++) {
-        nlp__corpus_t part;
-        if (corpus_without_fold(train, folds, k, &part)) {
-            st = NLP_NOMEM;
-            break;
-        }
-        for (size_t i = 0; i < n && !st; i++) {
-            st = upstream[i]->train(vocab, &part, dev,
-                                    (const nlp__component_t *const *)j->comps[k],
-                                    i, opts, &j->comps[k][i]);
-            if (!st) j->n_done = i + 1 > j->n_done ? i + 1 : j->n_done;
-        }
-        free(part.sents);
-        j->folds[k] = (const nlp__component_t *const *)j->comps[k];
-        if (!st) fprintf(stderr, "jackknife fold %u of %u trained\n", k + 1, JACKKNIFE_FOLDS);
-    }
-    free(folds);
-    j->ready = st == NLP_OK;
-    return st;
-}
+#define MAX_COMPONENTS NLP__JACKKNIFE_MAX_COMPONENTS
 
 typedef struct train_args {
     const char *train, *dev, *ner_train, *ner_dev, *output, *pipeline, *name;
@@ -173,9 +102,11 @@ int nlp_cli_train(int argc, char **argv) {
     if (st) return nlp_cli_error("cannot create the pipeline", st);
     rc = 1;
     double t0 = nlp_cli_now();
-    const trainer_t *done[MAX_COMPONENTS];
+    /* The trainers of the components so far; NULL for those trained on
+     * other data, which a jackknife over this corpus cannot retrain. */
+    nlp__train_fn done[MAX_COMPONENTS];
     size_t n_done = 0;
-    jackknife_t jack = {0};
+    nlp__jackknife_t jack = {0};
     for (const char *p = a.pipeline; *p;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
@@ -207,8 +138,8 @@ int nlp_cli_train(int argc, char **argv) {
         if (t->train_jackknifed && n_done) {
             nlp__train_opts_t quiet = opts;
             quiet.log = NULL;
-            if ((st = jackknife_train(&jack, nlp->vocab, done, n_done, *train, *dev,
-                                      &quiet))) {
+            if ((st = nlp__jackknife_train(&jack, nlp->vocab, done, n_done, *train,
+                                           *dev, &quiet, stderr))) {
                 nlp_cli_error("jackknife", st);
                 goto out;
             }
@@ -220,7 +151,7 @@ int nlp_cli_train(int argc, char **argv) {
         if (jack.ready)
             st = t->train_jackknifed(nlp->vocab, *train, *dev, upstream,
                                      nlp->n_components, jack.folds,
-                                     JACKKNIFE_FOLDS, &opts, &c);
+                                     NLP__JACKKNIFE_FOLDS, &opts, &c);
         else
             st = t->train(nlp->vocab, *train, *dev, upstream, nlp->n_components,
                           &opts, &c);
@@ -233,8 +164,8 @@ int nlp_cli_train(int argc, char **argv) {
             goto out;
         }
         fprintf(stderr, "trained %s in %.1f s\n", t->name, nlp_cli_now() - t1);
-        jackknife_free(&jack);
-        done[n_done++] = t;
+        nlp__jackknife_free(&jack);
+        done[n_done++] = t->wants_ner_data ? NULL : t->train;
     }
     char sources[8192];
     snprintf(sources, sizeof sources, "%s%s%s", a.train ? a.train : "",
@@ -250,7 +181,7 @@ int nlp_cli_train(int argc, char **argv) {
     fprintf(stderr, "wrote %s (%.1f s in all)\n", a.output, nlp_cli_now() - t0);
     rc = 0;
 out:
-    jackknife_free(&jack);
+    nlp__jackknife_free(&jack);
     for (int i = 0; i < 4; i++) nlp__corpus_free(corpora[i]);
     nlp_free(nlp);
     return rc;

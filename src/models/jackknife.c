@@ -1,0 +1,71 @@
+/* Jackknifed training of upstream components. */
+#include "jackknife.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/vocab.h"
+
+/* The training sentences outside fold `fold`: a view sharing the
+ * sentences of `c` (free its sents array only). */
+static nlp_status_t corpus_without_fold(const nlp_allocator_t *alloc,
+                                        const nlp__corpus_t *c,
+                                        const uint32_t *folds, uint32_t fold,
+                                        nlp__corpus_t *out) {
+    *out = (nlp__corpus_t){0};
+    out->sents = nlp__calloc(alloc, c->n_sents ? c->n_sents : 1, sizeof *out->sents);
+    if (!out->sents) return NLP_NOMEM;
+    for (size_t s = 0; s < c->n_sents; s++) {
+        if (folds[s] == fold) continue;
+        out->sents[out->n_sents++] = c->sents[s];
+        out->n_words += c->sents[s].n_words;
+    }
+    out->cap_sents = out->n_sents;
+    return NLP_OK;
+}
+
+nlp_status_t nlp__jackknife_train(nlp__jackknife_t *j, nlp_vocab_t *vocab,
+                                  const nlp__train_fn *trainers, size_t n,
+                                  const nlp__corpus_t *train,
+                                  const nlp__corpus_t *dev,
+                                  const nlp__train_opts_t *opts, FILE *progress) {
+    memset(j, 0, sizeof *j);
+    if (n > NLP__JACKKNIFE_MAX_COMPONENTS)
+        return nlp__fail(NLP_LIMIT, "jackknife: %zu upstream components, at most %u",
+                         n, NLP__JACKKNIFE_MAX_COMPONENTS);
+    for (size_t i = 0; i < n; i++)
+        if (!trainers[i]) return NLP_OK;
+    const nlp_allocator_t *alloc = opts->alloc ? opts->alloc : vocab->alloc;
+    uint32_t *folds = nlp__calloc(alloc, train->n_sents + 1, sizeof *folds);
+    if (!folds) return NLP_NOMEM;
+    nlp_status_t st = NLP_OK;
+    if (n == 0 || !nlp__jackknife_folds(train, NLP__JACKKNIFE_FOLDS, folds)) {
+        nlp__free(alloc, folds);
+        return NLP_OK;
+    }
+    for (uint32_t k = 0; k < NLP__JACKKNIFE_FOLDS && !st; k++) {
+        nlp__corpus_t part;
+        if ((st = corpus_without_fold(alloc, train, folds, k, &part))) break;
+        for (size_t i = 0; i < n && !st; i++) {
+            st = trainers[i](vocab, &part, dev,
+                             (const nlp__component_t *const *)j->comps[k], i, opts,
+                             &j->comps[k][i]);
+            if (!st && i + 1 > j->n_trained) j->n_trained = i + 1;
+        }
+        nlp__free(alloc, part.sents);
+        j->folds[k] = (const nlp__component_t *const *)j->comps[k];
+        if (!st && progress)
+            fprintf(progress, "jackknife fold %u of %u trained\n", k + 1,
+                    NLP__JACKKNIFE_FOLDS);
+    }
+    nlp__free(alloc, folds);
+    j->ready = st == NLP_OK;
+    return st;
+}
+
+void nlp__jackknife_free(nlp__jackknife_t *j) {
+    for (uint32_t k = 0; k < NLP__JACKKNIFE_FOLDS; k++)
+        for (size_t i = 0; i < j->n_trained; i++)
+            if (j->comps[k][i]) j->comps[k][i]->ops->free(j->comps[k][i]);
+    memset(j, 0, sizeof *j);
+}
