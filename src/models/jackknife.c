@@ -6,6 +6,23 @@
 #include "core/alloc.h"
 #include "core/vocab.h"
 
+bool nlp__jackknife_folds(const nlp__corpus_t *c, uint32_t n_folds,
+                          uint32_t *fold) {
+    size_t n_docs = 0, n_paras = 0;
+    for (size_t s = 0; s < c->n_sents; s++) {
+        n_docs += s == 0 || c->sents[s].newdoc;
+        n_paras += nlp__starts_paragraph(c, s);
+    }
+    bool by_doc = n_docs >= 2 * (size_t)n_folds;
+    size_t unit = 0;
+    for (size_t s = 0; s < c->n_sents; s++) {
+        bool starts = by_doc ? c->sents[s].newdoc : nlp__starts_paragraph(c, s);
+        unit += s > 0 && starts;
+        fold[s] = n_folds ? (uint32_t)(unit % n_folds) : 0;
+    }
+    return n_folds > 0 && n_paras >= 2 * (size_t)n_folds;
+}
+
 /* The training sentences outside fold `fold`: a view sharing the
  * sentences of `c` (free its sents array only). */
 static nlp_status_t corpus_without_fold(const nlp_allocator_t *alloc,
@@ -33,13 +50,15 @@ nlp_status_t nlp__jackknife_train(nlp__jackknife_t *j, nlp_vocab_t *vocab,
     if (n > NLP__JACKKNIFE_MAX_COMPONENTS)
         return nlp__fail(NLP_LIMIT, "jackknife: %zu upstream components, at most %u",
                          n, NLP__JACKKNIFE_MAX_COMPONENTS);
+    if (n == 0) return NLP_OK;
     for (size_t i = 0; i < n; i++)
         if (!trainers[i]) return NLP_OK;
     const nlp_allocator_t *alloc = opts->alloc ? opts->alloc : vocab->alloc;
-    uint32_t *folds = nlp__calloc(alloc, train->n_sents + 1, sizeof *folds);
+    uint32_t *folds = nlp__calloc(alloc, train->n_sents ? train->n_sents : 1,
+                                  sizeof *folds);
     if (!folds) return NLP_NOMEM;
     nlp_status_t st = NLP_OK;
-    if (n == 0 || !nlp__jackknife_folds(train, NLP__JACKKNIFE_FOLDS, folds)) {
+    if (!nlp__jackknife_folds(train, NLP__JACKKNIFE_FOLDS, folds)) {
         nlp__free(alloc, folds);
         return NLP_OK;
     }

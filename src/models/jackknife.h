@@ -32,6 +32,14 @@ typedef struct nlp__jackknife {
     bool ready; /* false when there was nothing to train or too little data */
 } nlp__jackknife_t;
 
+/* Splits a corpus into n_folds jackknife folds: fold[s] for each sentence.
+ * Folds are made of whole documents, so a model trained without a fold has
+ * seen nothing of the documents it annotates, as on new text; a corpus with
+ * too few documents is split by paragraphs instead. Returns false when even
+ * the paragraphs are too few (fewer than two per fold) to jackknife. */
+bool nlp__jackknife_folds(const nlp__corpus_t *c, uint32_t n_folds,
+                          uint32_t *fold);
+
 /* Trains trainers[0..n) in order once per fold of `train` (each without its
  * fold), scoring on `dev` as they go. A NULL trainer marks a component that
  * cannot be retrained on this corpus (it learns from other data): the

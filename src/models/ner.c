@@ -122,7 +122,6 @@ static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
     const nlp__ner_token_t *sent = tokens;
     for (uint32_t start = 0; start < n;) {
         uint32_t end = nlp__doc_sent_end(doc, start);
-        if (end <= start || end > n) end = n;
         nlp__biluo_state_t s = nlp__biluo_init(0, end - start);
         uint32_t prev1 = NLP__NER_NO_ACTION, prev2 = NLP__NER_NO_ACTION;
         while (!nlp__biluo_done(&s)) {

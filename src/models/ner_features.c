@@ -234,10 +234,7 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
                                   nlp__ner_token_t **out) {
     *out = NULL;
     uint32_t n = doc->n_tokens, n_sents = 0;
-    for (uint32_t start = 0; start < n; n_sents++) {
-        uint32_t end = nlp__doc_sent_end(doc, start);
-        start = end > start && end <= n ? end : n;
-    }
+    for (uint32_t start = 0; start < n; n_sents++) start = nlp__doc_sent_end(doc, start);
     size_t total = (size_t)n + (size_t)(n_sents + 1) * NLP__NER_TOKEN_PAD;
     nlp__ner_token_t *all = NLP__ARENA_NEW(scratch, nlp__ner_token_t, total);
     uint64_t *lower = NLP__ARENA_NEW(scratch, uint64_t, n ? n : 1);
@@ -248,7 +245,6 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
     nlp__ner_token_t *t = all + NLP__NER_TOKEN_PAD;
     for (uint32_t start = 0; start < n;) {
         uint32_t end = nlp__doc_sent_end(doc, start);
-        if (end <= start || end > n) end = n;
         for (uint32_t i = start; i < end; i++) fill_word(&t[i - start], doc, i, lexicon);
         fill_sentence(t, end - start, lexicon, lower, codes);
         t += end - start + NLP__NER_TOKEN_PAD;

@@ -28,6 +28,7 @@
 #include "doc/doc.h"
 #include "models/parser_model.h"
 #include "models/perceptron.h"
+#include "models/jackknife.h"
 #include "models/train.h"
 #include "models/train_util.h"
 
@@ -87,23 +88,6 @@ typedef struct trainer {
 
 static double random_unit(trainer_t *t) {
     return (double)(nlp__rng_next(&t->rng) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-bool nlp__jackknife_folds(const nlp__corpus_t *c, uint32_t n_folds,
-                          uint32_t *fold) {
-    size_t n_docs = 0, n_paras = 0;
-    for (size_t s = 0; s < c->n_sents; s++) {
-        n_docs += s == 0 || c->sents[s].newdoc;
-        n_paras += nlp__starts_paragraph(c, s);
-    }
-    bool by_doc = n_docs >= 2 * (size_t)n_folds;
-    size_t unit = 0;
-    for (size_t s = 0; s < c->n_sents; s++) {
-        bool starts = by_doc ? c->sents[s].newdoc : nlp__starts_paragraph(c, s);
-        unit += s > 0 && starts;
-        fold[s] = n_folds ? (uint32_t)(unit % n_folds) : 0;
-    }
-    return n_folds > 0 && n_paras >= 2 * (size_t)n_folds;
 }
 
 /* Runs the upstream components over one paragraph built from its gold

@@ -28,14 +28,6 @@ static inline bool nlp__starts_paragraph(const nlp__corpus_t *c, size_t s) {
     return s == 0 || c->sents[s].newpar || c->sents[s].newdoc;
 }
 
-/* Splits a corpus into n_folds jackknife folds: fold[s] for each sentence.
- * Folds are made of whole documents, so a model trained without a fold has
- * seen nothing of the documents it annotates, as on new text; a corpus with
- * too few documents is split by paragraphs instead. Returns false when even
- * the paragraphs are too few (fewer than two per fold) to jackknife. */
-bool nlp__jackknife_folds(const nlp__corpus_t *c, uint32_t n_folds,
-                          uint32_t *fold);
-
 typedef nlp_status_t (*nlp__train_fn)(nlp_vocab_t *vocab,
                                       const nlp__corpus_t *train,
                                       const nlp__corpus_t *dev,
