@@ -402,6 +402,20 @@ static const token_case_t cases[] = {
     {"C++", "C++"},
     {"Yahoo!", "Yahoo!"},
     {"a.m.", "a.m."},
+    /* Context splits: "its" written for "it's", and "etc." ending a
+     * sentence. */
+    {"its not", "it s not"},
+    {"Its a car.", "It s a car ."},
+    {"ITS SO", "IT S SO"},
+    {"its own way", "its own way"},
+    {"its another", "its another"},
+    {"its", "its"},
+    {"its, not", "its , not"},
+    {"bits not", "bits not"},
+    {"apples, etc. The", "apples , etc . The"},
+    {"apples, etc.", "apples , etc ."},
+    {"etc. and", "etc. and"},
+    {"etc.)", "etc. )"},
 };
 
 static void test_rules_english_cases(void **state) {
@@ -699,6 +713,32 @@ static void assert_same_spans(const spans_t *a, const spans_t *b, int same_lex) 
     }
 }
 
+/* A context split reads the next chunk with text, past whitespace chunks,
+ * and gives the same tokens whether or not the chunk alone is cached, in
+ * zones and out of them. */
+static void test_context_split_reads_the_next_chunk(void **state) {
+    test_blank_nlp_t *f = *state;
+    char buf[256];
+    nlp_doc_t *doc;
+    const char *alone = "its";
+    assert_int_equal(nlp_tokenize(f->nlp, NULL, alone, strlen(alone), &doc), NLP_OK);
+    assert_string_equal(joined(doc, buf, sizeof buf), "its");
+    nlp_doc_free(doc);
+    assert_non_null(cached(f->nlp, "its")); /* the chunk alone stays whole */
+
+    const char *text = "its\n\n  not its own";
+    assert_int_equal(nlp_tokenize(f->nlp, NULL, text, strlen(text), &doc), NLP_OK);
+    assert_round_trip(doc);
+    assert_string_equal(joined(doc, buf, sizeof buf), "it s not its own");
+    nlp_doc_free(doc);
+
+    nlp_zone_t *zone;
+    assert_int_equal(nlp_memory_zone_begin(f->nlp, &zone), NLP_OK);
+    assert_int_equal(nlp_tokenize(f->nlp, zone, text, strlen(text), &doc), NLP_OK);
+    assert_string_equal(joined(doc, buf, sizeof buf), "it s not its own");
+    assert_int_equal(nlp_memory_zone_end(zone), NLP_OK);
+}
+
 static void test_cache_warmed_at_creation(void **state) {
     test_blank_nlp_t *f = *state;
     /* Stop words (also title-cased), punctuation and special cases are
@@ -940,6 +980,7 @@ int main(void) {
         TEST_WITH_BLANK_NLP(test_round_trip_ewt_text),
         TEST_WITH_BLANK_NLP(test_long_chunk_is_one_token),
         TEST_WITH_BLANK_NLP(test_cache_zone_words_stay_out),
+        TEST_WITH_BLANK_NLP(test_context_split_reads_the_next_chunk),
         TEST_WITH_BLANK_NLP(test_cache_warmed_at_creation),
         TEST_WITH_BLANK_NLP(test_cache_same_tokens_in_and_out_of_zones),
         TEST_WITH_BLANK_NLP(test_cache_heap_doc_while_zone_open_does_not_fill),

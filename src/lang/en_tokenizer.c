@@ -159,6 +159,22 @@ static const nlp__special_rule_t en_specials[] = {
     {NULL, NULL, 0},
 };
 
+/* Chunks split only in context, as the treebank does: "its" written for
+ * "it's" ("its not", "Its a") before words that cannot follow the
+ * possessive, and the full stop of "etc." that also ends a sentence (at the
+ * end of the text or before a capital). */
+static const nlp__context_split_t en_context_splits[] = {
+    {"its", 2,
+     "(?i)(not|a|an|the|this|that|my|your|his|her|our|their|no|all|"
+     "nothing|something|everything|really|very|so|too|just|also|only|still|"
+     "now|always|never|actually|probably|prolly|definitely|simply|pretty|"
+     "quite|like|about|almost|been|being|going|gonna|getting|got|in|on|at|"
+     "for|from|to|with|between|because|here|there|ok|okay|what|how)(?!\\a)",
+     0},
+    {"etc.", 3, "\\u", 1},
+    {NULL, 0, NULL, 0},
+};
+
 /* Words that the variants above would wrongly split. */
 static const char *const en_special_excludes[] = {
     "were", "ill", "well", "hell", "shell", "shed", "wed", "its", "id",
@@ -178,6 +194,7 @@ const nlp__tokenizer_rules_t nlp__en_tokenizer_rules = {
     .token_match = en_token_match,
     .url_match = en_url_match,
     .specials = en_specials,
+    .context_splits = en_context_splits,
     .special_excludes = en_special_excludes,
     .cache_seed = en_cache_seed,
 };

@@ -31,6 +31,17 @@ typedef struct nlp__special_rule {
     unsigned variants; /* NLP__SPECIAL_* */
 } nlp__special_rule_t;
 
+/* A chunk split in two only where the next chunk says so: the rules see one
+ * chunk at a time, but "its" is "it" + "s" (an "it's" without its
+ * apostrophe) only before words that cannot follow the possessive ("its
+ * not", "its a"). */
+typedef struct nlp__context_split {
+    const char *form; /* the whole chunk; ASCII letters match either case */
+    unsigned at;      /* bytes of the first part, 0 < at < strlen(form) */
+    const char *next; /* pattern the next chunk must start with */
+    int at_end;       /* also split when no chunk follows */
+} nlp__context_split_t;
+
 typedef struct nlp__tokenizer_rules {
     /* NULL-terminated pattern lists. */
     const char *const *prefixes;    /* split off the start of a chunk */
@@ -39,6 +50,7 @@ typedef struct nlp__tokenizer_rules {
     const char *const *token_match; /* a whole chunk kept as one token */
     const char *const *url_match;   /* same, tried only after affixes */
     const nlp__special_rule_t *specials; /* ends with a NULL stems */
+    const nlp__context_split_t *context_splits; /* ends with a NULL form */
     /* Lower-case forms never made special by a variant ("were" is not
      * "we" + "re"); NULL-terminated. */
     const char *const *special_excludes;

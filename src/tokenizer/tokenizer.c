@@ -188,6 +188,7 @@ nlp_status_t nlp__tokenizer_create(nlp_vocab_t *vocab, const char *lang,
         (st = nlp__pattern_set_compile(alloc, rules->url_match,
                                        NLP__PATTERN_FORWARD, &tok->url_match)) ||
         (st = nlp__specials_build(tok, rules)) ||
+        (st = nlp__context_build(tok, rules)) ||
         (st = warm_cache(tok, rules))) {
         nlp__tokenizer_free(tok);
         return st;
@@ -204,6 +205,7 @@ void nlp__tokenizer_free(nlp__tokenizer_t *tok) {
     nlp__pattern_set_free(tok->infixes);
     nlp__pattern_set_free(tok->token_match);
     nlp__pattern_set_free(tok->url_match);
+    nlp__context_free(tok);
     nlp__split_table_destroy(&tok->specials, alloc);
     nlp__split_table_destroy(&tok->cache->table, alloc);
     nlp__arena_destroy(&tok->cache->arena);
@@ -468,13 +470,43 @@ static void prefetch_split(const run_t *r, const chunk_t *c) {
     if (slot->key == c->key) PREFETCH(slot->split);
 }
 
-static nlp_status_t emit_chunk(const run_t *r, const chunk_t *c) {
-    const char *s = r->text + c->start;
-    size_t len = c->end - c->start;
-    const nlp__split_t *sp =
-        nlp__split_table_find(&r->tok->cache->table, c->key, s, len);
-    if (sp) return push_split(r->doc, sp, (uint32_t)c->start);
-    return split_new_chunk(r, c->start, c->end, c->key);
+/* Appends the tokens of text[start, end), whose hash is `key`. */
+static nlp_status_t emit_range(const run_t *r, size_t start, size_t end,
+                               uint64_t key) {
+    const nlp__split_t *sp = nlp__split_table_find(
+        &r->tok->cache->table, key, r->text + start, end - start);
+    if (sp) return push_split(r->doc, sp, (uint32_t)start);
+    return split_new_chunk(r, start, end, key);
+}
+
+/* Appends the tokens of ring[head], split in two where a context split
+ * applies; `count` chunks from head on are in the ring, and fewer than
+ * LOOKAHEAD only at the end of the text. */
+static nlp_status_t emit_chunk(const run_t *r, const chunk_t *ring, size_t head,
+                               size_t count) {
+    const chunk_t *c = &ring[head];
+    if (r->tok->n_context) {
+        /* The next chunk with text: whitespace chunks never start one. */
+        size_t next = c->end, next_end = c->end;
+        for (size_t k = 1; k < count; k++) {
+            const chunk_t *d = &ring[(head + k) % LOOKAHEAD];
+            if (space_at(r->text, d->start, r->doc->text_len)) continue;
+            next = d->start;
+            next_end = d->end;
+            break;
+        }
+        size_t at = nlp__context_split_at(r->tok, r->text, c->start, c->end,
+                                          next, next_end);
+        if (at) {
+            size_t mid = c->start + at;
+            nlp_status_t st = emit_range(
+                r, c->start, mid, XXH3_64bits(r->text + c->start, at));
+            if (st) return st;
+            return emit_range(r, mid, c->end,
+                              XXH3_64bits(r->text + mid, c->end - mid));
+        }
+    }
+    return emit_range(r, c->start, c->end, c->key);
 }
 
 nlp_status_t nlp__tokenizer_run(const nlp__tokenizer_t *tok, nlp_doc_t *doc) {
@@ -512,7 +544,7 @@ nlp_status_t nlp__tokenizer_run(const nlp__tokenizer_t *tok, nlp_doc_t *doc) {
         if (count > LOOKAHEAD / 2)
             prefetch_split(&r, &ring[(head + LOOKAHEAD / 2) % LOOKAHEAD]);
         const chunk_t *c = &ring[head];
-        if ((st = emit_chunk(&r, c))) return st;
+        if ((st = emit_chunk(&r, ring, head, count))) return st;
         if (c->spacy) doc->tokens[doc->n_tokens - 1].spacy = 1;
         head = (head + 1) % LOOKAHEAD;
         count--;

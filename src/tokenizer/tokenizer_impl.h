@@ -40,6 +40,13 @@ typedef struct nlp__tok_cache {
     nlp__arena_t arena; /* splits of the cache and of the special cases */
 } nlp__tok_cache_t;
 
+/* A context split with its pattern compiled. */
+typedef struct nlp__context_rule {
+    const nlp__context_split_t *def;
+    size_t len;
+    nlp__pattern_set_t *next;
+} nlp__context_rule_t;
+
 struct nlp__tokenizer {
     nlp_vocab_t *vocab;
     const nlp_allocator_t *alloc;
@@ -47,6 +54,9 @@ struct nlp__tokenizer {
         *url_match;
     nlp__split_table_t specials;
     size_t max_special_len; /* longer strings skip the specials lookup */
+    nlp__context_rule_t *context;
+    size_t n_context;
+    uint64_t context_lens; /* bit k set: some context form is k bytes */
     nlp__tok_cache_t *cache;
 };
 
@@ -81,6 +91,18 @@ nlp__split_t *nlp__split_make(nlp__tok_cache_t *cache, const char *text,
 
 /* Expands the language's special-case rows into tok->specials and the
  * cache, making their lexemes permanent. */
+/* Compiles the language's context splits into tok->context. */
+nlp_status_t nlp__context_build(nlp__tokenizer_t *tok,
+                                const nlp__tokenizer_rules_t *rules);
+void nlp__context_free(nlp__tokenizer_t *tok);
+
+/* Where the chunk s[start, end) splits given the chunk s[next, next_end)
+ * that follows it (next == next_end: none follows): the length of the
+ * first part, or 0 to keep the chunk whole. */
+size_t nlp__context_split_at(const nlp__tokenizer_t *tok, const char *s,
+                             size_t start, size_t end, size_t next,
+                             size_t next_end);
+
 nlp_status_t nlp__specials_build(nlp__tokenizer_t *tok,
                                  const nlp__tokenizer_rules_t *rules);
 
