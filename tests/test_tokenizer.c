@@ -401,7 +401,12 @@ static const token_case_t cases[] = {
     {"@user", "@user"},
     {"C++", "C++"},
     {"Yahoo!", "Yahoo!"},
-    {"a.m.", "a.m."},
+    {"a.m. today", "a.m. today"},
+    /* An abbreviation ending the text gives its full stop to the sentence. */
+    {"at 5 a.m.", "at 5 a.m ."},
+    {"the U.S.", "the U.S ."},
+    {"the U.S.\n", "the U.S ."}, /* trailing whitespace still ends it */
+    {"the U.S. Army", "the U.S. Army"},
     /* Context splits: "its" written for "it's", and "etc." ending a
      * sentence. */
     {"its not", "it s not"},

@@ -195,6 +195,7 @@ const nlp__tokenizer_rules_t nlp__en_tokenizer_rules = {
     .url_match = en_url_match,
     .specials = en_specials,
     .context_splits = en_context_splits,
+    .split_final_abbreviation = 1,
     .special_excludes = en_special_excludes,
     .cache_seed = en_cache_seed,
 };

@@ -51,6 +51,10 @@ typedef struct nlp__tokenizer_rules {
     const char *const *url_match;   /* same, tried only after affixes */
     const nlp__special_rule_t *specials; /* ends with a NULL stems */
     const nlp__context_split_t *context_splits; /* ends with a NULL form */
+    /* Whether an abbreviation (a special case of one token ending in '.')
+     * that ends the text gives up its full stop, which ends the sentence
+     * too: "... at 5 p.m." -> "p.m" ".". */
+    int split_final_abbreviation;
     /* Lower-case forms never made special by a variant ("were" is not
      * "we" + "re"); NULL-terminated. */
     const char *const *special_excludes;

@@ -2,6 +2,8 @@
  * they are two words (see nlp__context_split_t in lang/lang.h). */
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "core/alloc.h"
 #include "tokenizer_impl.h"
 
@@ -9,6 +11,7 @@ static int ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 nlp_status_t nlp__context_build(nlp__tokenizer_t *tok,
                                 const nlp__tokenizer_rules_t *rules) {
+    tok->split_final_abbreviation = rules->split_final_abbreviation;
     const nlp__context_split_t *defs = rules->context_splits;
     size_t n = 0;
     while (defs && defs[n].form) n++;
@@ -53,6 +56,12 @@ size_t nlp__context_split_at(const nlp__tokenizer_t *tok, const char *s,
                              size_t start, size_t end, size_t next,
                              size_t next_end) {
     size_t len = end - start;
+    if (next == next_end && tok->split_final_abbreviation && len > 1 &&
+        s[end - 1] == '.') {
+        const nlp__split_t *sp = nlp__split_table_find(
+            &tok->specials, XXH3_64bits(s + start, len), s + start, len);
+        if (sp && sp->n == 1) return len - 1;
+    }
     if (len >= 64 || !(tok->context_lens >> len & 1)) return 0;
     for (size_t i = 0; i < tok->n_context; i++) {
         const nlp__context_rule_t *rule = &tok->context[i];

@@ -57,6 +57,7 @@ struct nlp__tokenizer {
     nlp__context_rule_t *context;
     size_t n_context;
     uint64_t context_lens; /* bit k set: some context form is k bytes */
+    int split_final_abbreviation;
     nlp__tok_cache_t *cache;
 };
 
@@ -97,8 +98,9 @@ nlp_status_t nlp__context_build(nlp__tokenizer_t *tok,
 void nlp__context_free(nlp__tokenizer_t *tok);
 
 /* Where the chunk s[start, end) splits given the chunk s[next, next_end)
- * that follows it (next == next_end: none follows): the length of the
- * first part, or 0 to keep the chunk whole. */
+ * that follows it (next == next_end: none follows), by the context splits
+ * and the final abbreviation rule: the length of the first part, or 0 to
+ * keep the chunk whole. */
 size_t nlp__context_split_at(const nlp__tokenizer_t *tok, const char *s,
                              size_t start, size_t end, size_t next,
                              size_t next_end);
