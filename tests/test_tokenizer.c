@@ -400,6 +400,8 @@ static const token_case_t cases[] = {
     {"#hashtag", "#hashtag"},
     {"@user", "@user"},
     {"C++", "C++"},
+    {"A+ work", "A + work"},
+    {"a+++++", "a +++++"},
     {"Yahoo!", "Yahoo!"},
     {"a.m. today", "a.m. today"},
     /* An abbreviation ending the text gives its full stop to the sentence. */

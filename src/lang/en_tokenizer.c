@@ -41,6 +41,7 @@ static const char *const en_suffixes[] = {
     "\\o",
     "'s|'S|’s|’S", /* the possessive: "Bush's" -> "Bush" "'s" */
     "(?<=\\d)\\+",
+    "(?<=\\a)\\++", /* grades and ratings: "A+" -> "A" "+" ("C++" is special) */
     "(?<=\\d)(US\\$|C\\$|A\\$|[$£€¥₹¢])",
     /* Units and times after a number: "10km", "7:30PM", "65k". */
     "(?<=\\d)(km|km²|km³|m|m²|m³|dm|cm|mm|µm|nm|ha|yd|in|ft|kg|g|mg|µg|lb|lbs|"
@@ -133,7 +134,7 @@ static const nlp__special_rule_t en_specials[] = {
      "Ala. Ariz. Ark. Calif. Colo. Conn. Del. Fla. Ga. Ill. Ind. Kan. Ky. La. "
      "Mass. Md. Mich. Minn. Miss. Mo. Mont. Neb. Nev. Okla. Ore. Pa. Tenn. "
      "Va. Wash. Wis. U.S. U.K. U.N. D.C. N.Y. L.A. U.S.A. P.S. o.k. O.K. "
-     "Yahoo! w/o",
+     "Yahoo! w/o C++ c++",
      NULL, 0},
     /* Initials. */
     {"a. b. c. d. e. f. g. h. i. j. k. l. m. n. o. p. q. r. s. t. u. v. w. "
