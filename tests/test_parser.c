@@ -623,6 +623,121 @@ static void test_parser_rejects_corrupt_spec(void **state) {
     assert_true(accepted < meta_len);
 }
 
+/* ---- The trained sentence segmenter ------------------------------------ */
+
+static nlp__component_t *train_senter(parser_fixture_t *f) {
+    nlp__train_opts_t opts = {.epochs = 10, .seed = 1, .alloc = &f->alloc.iface};
+    nlp__component_t *senter = NULL;
+    assert_int_equal(nlp__senter_train(f->vocab, f->corpus, f->corpus, NULL, 0,
+                                       &opts, &senter),
+                     NLP_OK);
+    assert_string_equal(senter->ops->name, "senter");
+    return senter;
+}
+
+/* The senter's starts on each paragraph of the fixture, written as a
+ * string of '1' (start) and '-' (undecided) per token. */
+static void senter_marks(parser_fixture_t *f, const nlp__component_t *senter,
+                         size_t first, size_t end, char *out) {
+    nlp_doc_t *doc = doc_of(f, first, end);
+    assert_int_equal(senter->ops->process(senter, doc, &f->scratch), NLP_OK);
+    assert_true(nlp_doc_layers(doc) & NLP_HAS_SENTS);
+    for (uint32_t i = 0; i < doc->n_tokens; i++) {
+        assert_true(doc->tokens[i].sent_start == 1 || doc->tokens[i].sent_start == -1);
+        out[i] = doc->tokens[i].sent_start == 1 ? '1' : '-';
+    }
+    out[doc->n_tokens] = '\0';
+    nlp__arena_reset(&f->scratch);
+    nlp_doc_free(doc);
+}
+
+/* The same marks from the gold sentences. */
+static void gold_marks(parser_fixture_t *f, size_t first, size_t end, char *out) {
+    size_t k = 0;
+    for (size_t s = first; s < end; s++)
+        for (uint32_t i = 0; i < f->corpus->sents[s].n_words; i++) out[k++] = i ? '-' : '1';
+    out[k] = '\0';
+}
+
+static size_t paragraph_end(parser_fixture_t *f, size_t s) {
+    size_t e = s + 1;
+    while (e < f->corpus->n_sents && !f->corpus->sents[e].newpar) e++;
+    return e;
+}
+
+static void test_senter_learns_fixture_boundaries(void **state) {
+    parser_fixture_t *f = *state;
+    nlp__component_t *senter = train_senter(f);
+    char got[256], want[256];
+    for (size_t s = 0, e; s < f->corpus->n_sents; s = e) {
+        e = paragraph_end(f, s);
+        senter_marks(f, senter, s, e, got);
+        gold_marks(f, s, e, want);
+        assert_string_equal(got, want);
+    }
+    senter->ops->free(senter);
+}
+
+/* The parser keeps every start the senter proposes. */
+static void test_senter_starts_survive_the_parser(void **state) {
+    parser_fixture_t *f = *state;
+    nlp__component_t *senter = train_senter(f);
+    nlp_doc_t *doc = doc_of(f, 0, 4);
+    assert_int_equal(senter->ops->process(senter, doc, &f->scratch), NLP_OK);
+    /* An extra start the parser would not predict: before "gave". */
+    doc->tokens[5].sent_start = 1;
+    int8_t proposed[64];
+    for (uint32_t i = 0; i < doc->n_tokens; i++) proposed[i] = doc->tokens[i].sent_start;
+    assert_int_equal(f->parser->ops->process(f->parser, doc, &f->scratch), NLP_OK);
+    for (uint32_t i = 0; i < doc->n_tokens; i++) {
+        if (proposed[i] == 1) assert_int_equal(doc->tokens[i].sent_start, 1);
+        assert_true(doc->tokens[i].sent_start == 0 || doc->tokens[i].sent_start == 1);
+    }
+    nlp__arena_reset(&f->scratch);
+    nlp_doc_free(doc);
+    senter->ops->free(senter);
+}
+
+/* Saved and loaded, the senter marks the same starts; a damaged config is
+ * refused. */
+static void test_senter_save_load_same_output(void **state) {
+    parser_fixture_t *f = *state;
+    nlp__component_t *senter = train_senter(f);
+    nlp__model_writer_t *w;
+    char path[] = "/tmp/spacyc-senter-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(nlp__model_writer_create(&f->alloc.iface, &w), NLP_OK);
+    assert_int_equal(senter->ops->save(senter, w, "senter"), NLP_OK);
+    const char bad_magic[16] = "SPCSNT99";
+    assert_int_equal(nlp__model_writer_add(w, "bad.config", bad_magic, sizeof bad_magic),
+                     NLP_OK);
+    assert_int_equal(nlp__model_writer_add(w, "bad.model", bad_magic, sizeof bad_magic),
+                     NLP_OK);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+
+    nlp__model_reader_t *r;
+    nlp__component_t *loaded, *none = NULL;
+    assert_int_equal(nlp__model_reader_open(path, &f->alloc.iface, &r), NLP_OK);
+    assert_int_equal(nlp__senter_load(f->vocab, r, "senter", &loaded), NLP_OK);
+    assert_int_equal(nlp__senter_load(f->vocab, r, "nothere", &none), NLP_MODEL_CORRUPT);
+    assert_int_equal(nlp__senter_load(f->vocab, r, "bad", &none), NLP_MODEL_VERSION);
+    assert_null(none);
+    char a[256], b[256];
+    for (size_t s = 0, e; s < f->corpus->n_sents; s = e) {
+        e = paragraph_end(f, s);
+        senter_marks(f, senter, s, e, a);
+        senter_marks(f, loaded, s, e, b);
+        assert_string_equal(a, b);
+    }
+    loaded->ops->free(loaded);
+    senter->ops->free(senter);
+    nlp__model_reader_close(r);
+    remove(path);
+}
+
 /* ---- Jackknife folds -------------------------------------------------- */
 
 /* A corpus of n sentences with the given newdoc / newpar marks. */
@@ -833,6 +948,9 @@ int main(void) {
         cmocka_unit_test(test_parser_empty_doc),
         cmocka_unit_test(test_parser_save_load_same_output),
         cmocka_unit_test(test_parser_rejects_corrupt_spec),
+        cmocka_unit_test(test_senter_learns_fixture_boundaries),
+        cmocka_unit_test(test_senter_starts_survive_the_parser),
+        cmocka_unit_test(test_senter_save_load_same_output),
     };
     int failed = cmocka_run_group_tests_name("oracle", oracle, NULL, NULL);
     failed += cmocka_run_group_tests_name("trained", trained, parser_setup,

@@ -419,6 +419,8 @@ static const token_case_t cases[] = {
     {"its", "its"},
     {"its, not", "its , not"},
     {"bits not", "bits not"},
+    {"your welcome", "you r welcome"},
+    {"your own", "your own"},
     {"apples, etc. The", "apples , etc . The"},
     {"apples, etc.", "apples , etc ."},
     {"etc. and", "etc. and"},

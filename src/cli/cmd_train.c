@@ -14,7 +14,7 @@ static int usage(void) {
     fprintf(stderr,
         "usage: spacyc train --train FILE.conllu --dev FILE.conllu -o MODEL\n"
         "                    [--ner-train FILE.iob2 --ner-dev FILE.iob2]\n"
-        "                    [--pipeline tagger,lemmatizer,parser,ner]\n"
+        "                    [--pipeline tagger,lemmatizer,senter,parser,ner]\n"
         "                    [--epochs N] [--seed N] [--name NAME]\n"
         "  Trains each component in order (later ones see the earlier ones'\n"
         "  predictions), prints dev scores per epoch, keeps each component's\n"
@@ -34,6 +34,7 @@ typedef struct trainer {
 static const trainer_t trainers[] = {
     {"tagger", nlp__tagger_train, NULL, 0},
     {"lemmatizer", nlp__lemmatizer_train, NULL, 0},
+    {"senter", nlp__senter_train, nlp__senter_train_jackknifed, 0},
     {"parser", nlp__parser_train, nlp__parser_train_jackknifed, 0},
     {"ner", nlp__ner_train, NULL, 1},
 };
@@ -55,7 +56,7 @@ typedef struct train_args {
 } train_args_t;
 
 static int parse_args(int argc, char **argv, train_args_t *a) {
-    *a = (train_args_t){.pipeline = "tagger,lemmatizer,parser,ner",
+    *a = (train_args_t){.pipeline = "tagger,lemmatizer,senter,parser,ner",
                         .name = "en_default", .seed = 1};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], **dst = NULL;

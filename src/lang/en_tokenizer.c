@@ -160,9 +160,9 @@ static const nlp__special_rule_t en_specials[] = {
     {NULL, NULL, 0},
 };
 
-/* Chunks split only in context, as the treebank does: "its" written for
- * "it's" ("its not", "Its a") before words that cannot follow the
- * possessive, and the full stop of "etc." that also ends a sentence (at the
+/* Chunks split only in context, as the treebank does: "its" and "your"
+ * written for "it's" and "you're" ("its not", "your welcome") before words
+ * that cannot follow the possessive, and the full stop of "etc." that also ends a sentence (at the
  * end of the text or before a capital). */
 static const nlp__context_split_t en_context_splits[] = {
     {"its", 2,
@@ -171,6 +171,10 @@ static const nlp__context_split_t en_context_splits[] = {
      "now|always|never|actually|probably|prolly|definitely|simply|pretty|"
      "quite|like|about|almost|been|being|going|gonna|getting|got|in|on|at|"
      "for|from|to|with|between|because|here|there|ok|okay|what|how)(?!\\a)",
+     0},
+    {"your", 3,
+     "(?i)(a|an|the|not|so|very|really|just|in|on|at|going|gonna|getting|"
+     "being|welcome|kidding|joking)(?!\\a)",
      0},
     {"etc.", 3, "\\u", 1},
     {NULL, 0, NULL, 0},

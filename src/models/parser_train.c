@@ -100,35 +100,9 @@ static nlp_status_t tag_paragraph(trainer_t *t,
     size_t n = 0;
     for (size_t s = first_sent; s < end_sent; s++)
         n += c->sents[s].n_words;
-    const char **forms = NLP__ARENA_NEW(&t->scratch, const char *, n);
-    size_t *lens = NLP__ARENA_NEW(&t->scratch, size_t, n);
-    uint8_t *spaces = NLP__ARENA_NEW(&t->scratch, uint8_t, n);
-    if (n && (!forms || !lens || !spaces))
-        return nlp__fail(NLP_NOMEM, "parser: paragraph of %zu words", n);
-    size_t k = 0;
-    for (size_t s = first_sent; s < end_sent; s++) {
-        const nlp__gold_sent_t *sent = &c->sents[s];
-        for (uint32_t i = 0; i < sent->n_words; i++) {
-            /* A form written "_" reads as empty; it was an underscore. */
-            const char *form = sent->words[i].form;
-            forms[k + i] = form[0] ? form : "_";
-            lens[k + i] = strlen(forms[k + i]);
-            spaces[k + i] = sent->words[i].space_after;
-        }
-        /* The words of a multiword token ("do" + "n't") are written
-         * together, as they appear in raw text. */
-        for (uint32_t m = 0; m < sent->n_mwts; m++) {
-            const nlp__gold_mwt_t *mwt = &sent->mwts[m];
-            for (uint32_t i = mwt->first; i < mwt->last && i < sent->n_words; i++)
-                spaces[k + i] = 0;
-            if (mwt->last < sent->n_words)
-                spaces[k + mwt->last] = mwt->space_after;
-        }
-        k += sent->n_words;
-    }
     nlp_doc_t *doc;
-    nlp_status_t st = nlp__doc_from_words(t->vocab, NULL, forms, lens, spaces,
-                                          n, &doc);
+    nlp_status_t st = nlp__gold_paragraph_doc(t->vocab, c->sents + first_sent,
+                                              end_sent - first_sent, &doc);
     if (st == NLP_OK)
         st = nlp__run_components_on(upstream, t->n_upstream, doc,
                                     &t->scratch);

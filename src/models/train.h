@@ -66,6 +66,15 @@ nlp_status_t nlp__parser_train_jackknifed(
     const nlp__component_t *const *upstream, size_t n_upstream,
     const nlp__component_t *const *const *fold_upstream, uint32_t n_folds,
     const nlp__train_opts_t *opts, nlp__component_t **out);
+nlp_status_t nlp__senter_train(nlp_vocab_t *, const nlp__corpus_t *,
+                               const nlp__corpus_t *,
+                               const nlp__component_t *const *, size_t,
+                               const nlp__train_opts_t *, nlp__component_t **);
+nlp_status_t nlp__senter_train_jackknifed(
+    nlp_vocab_t *vocab, const nlp__corpus_t *train, const nlp__corpus_t *dev,
+    const nlp__component_t *const *upstream, size_t n_upstream,
+    const nlp__component_t *const *const *fold_upstream, uint32_t n_folds,
+    const nlp__train_opts_t *opts, nlp__component_t **out);
 nlp_status_t nlp__ner_train(nlp_vocab_t *, const nlp__corpus_t *,
                             const nlp__corpus_t *,
                             const nlp__component_t *const *, size_t,
@@ -76,6 +85,8 @@ nlp_status_t nlp__tagger_load(nlp_vocab_t *, const nlp__model_reader_t *,
 nlp_status_t nlp__lemmatizer_load(nlp_vocab_t *, const nlp__model_reader_t *,
                                   const char *, nlp__component_t **);
 nlp_status_t nlp__parser_load(nlp_vocab_t *, const nlp__model_reader_t *,
+                              const char *, nlp__component_t **);
+nlp_status_t nlp__senter_load(nlp_vocab_t *, const nlp__model_reader_t *,
                               const char *, nlp__component_t **);
 nlp_status_t nlp__ner_load(nlp_vocab_t *, const nlp__model_reader_t *,
                            const char *, nlp__component_t **);

@@ -29,6 +29,45 @@ nlp_status_t nlp__gold_doc(nlp_vocab_t *vocab, const nlp__gold_sent_t *sent,
     return st;
 }
 
+nlp_status_t nlp__gold_paragraph_doc(nlp_vocab_t *vocab,
+                                     const nlp__gold_sent_t *sents, size_t n_sents,
+                                     nlp_doc_t **out) {
+    *out = NULL;
+    const nlp_allocator_t *alloc = vocab->alloc;
+    size_t n = 0;
+    for (size_t s = 0; s < n_sents; s++) n += sents[s].n_words;
+    const char **forms = nlp__calloc(alloc, n ? n : 1, sizeof *forms);
+    size_t *lens = nlp__calloc(alloc, n ? n : 1, sizeof *lens);
+    uint8_t *spaces = nlp__calloc(alloc, n ? n : 1, 1);
+    nlp_status_t st = NLP_NOMEM;
+    if (forms && lens && spaces) {
+        size_t k = 0;
+        for (size_t s = 0; s < n_sents; s++) {
+            const nlp__gold_sent_t *sent = &sents[s];
+            for (uint32_t i = 0; i < sent->n_words; i++) {
+                /* A form written "_" reads as empty; it was an underscore. */
+                const char *form = sent->words[i].form;
+                forms[k + i] = form[0] ? form : "_";
+                lens[k + i] = strlen(forms[k + i]);
+                spaces[k + i] = sent->words[i].space_after;
+            }
+            for (uint32_t m = 0; m < sent->n_mwts; m++) {
+                const nlp__gold_mwt_t *mwt = &sent->mwts[m];
+                for (uint32_t i = mwt->first; i < mwt->last && i < sent->n_words; i++)
+                    spaces[k + i] = 0;
+                if (mwt->last < sent->n_words)
+                    spaces[k + mwt->last] = mwt->space_after;
+            }
+            k += sent->n_words;
+        }
+        st = nlp__doc_from_words(vocab, NULL, forms, lens, spaces, n, out);
+    }
+    nlp__free(alloc, forms);
+    nlp__free(alloc, lens);
+    nlp__free(alloc, spaces);
+    return st;
+}
+
 nlp_status_t nlp__run_components_on(const nlp__component_t *const *components,
                                     size_t n, nlp_doc_t *doc,
                                     nlp__arena_t *scratch) {

@@ -16,6 +16,13 @@
 nlp_status_t nlp__gold_doc(nlp_vocab_t *vocab, const nlp__gold_sent_t *sent,
                            nlp_doc_t **out);
 
+/* Builds a heap Doc of the gold words of sents[0..n), as they read in raw
+ * text: the words of a multiword token ("do" + "n't") written together,
+ * one sentence after the other. Same conditions as nlp__gold_doc. */
+nlp_status_t nlp__gold_paragraph_doc(nlp_vocab_t *vocab,
+                                     const nlp__gold_sent_t *sents, size_t n,
+                                     nlp_doc_t **out);
+
 /* Runs components[0..n) on `doc` in order, resetting `scratch` after each. */
 nlp_status_t nlp__run_components_on(const nlp__component_t *const *components,
                                     size_t n, nlp_doc_t *doc,

@@ -7,6 +7,7 @@
 static const nlp__component_kind_t component_kinds[] = {
     {"tagger", nlp__tagger_load},
     {"lemmatizer", nlp__lemmatizer_load},
+    {"senter", nlp__senter_load},
     {"parser", nlp__parser_load},
     {"ner", nlp__ner_load},
     {"sentencizer", nlp__sentencizer_load},
