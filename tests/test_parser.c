@@ -698,6 +698,33 @@ static void test_senter_starts_survive_the_parser(void **state) {
     senter->ops->free(senter);
 }
 
+/* Boundaries an earlier component decided stay as they were. */
+static void test_senter_keeps_earlier_boundaries(void **state) {
+    parser_fixture_t *f = *state;
+    nlp__component_t *senter = train_senter(f);
+    /* "The dog barks. She gave him a book.": no start before "She" (4),
+     * a forced one before "barks" (2). */
+    nlp_doc_t *doc = doc_of(f, 0, 2);
+    for (uint32_t i = 0; i < doc->n_tokens; i++)
+        doc->tokens[i].sent_start = (int8_t)(i == 2 ? 1 : i == 4 ? 0 : -1);
+    doc->layers |= NLP_HAS_SENTS;
+    assert_int_equal(senter->ops->process(senter, doc, &f->scratch), NLP_OK);
+    assert_int_equal(doc->tokens[0].sent_start, 1);
+    assert_int_equal(doc->tokens[2].sent_start, 1);
+    assert_int_equal(doc->tokens[4].sent_start, 0);
+    nlp__arena_reset(&f->scratch);
+    nlp_doc_free(doc);
+
+    /* Without them, the senter finds the start before "She" itself. */
+    doc = doc_of(f, 0, 2);
+    assert_int_equal(senter->ops->process(senter, doc, &f->scratch), NLP_OK);
+    assert_int_equal(doc->tokens[4].sent_start, 1);
+    assert_int_equal(doc->tokens[2].sent_start, -1);
+    nlp__arena_reset(&f->scratch);
+    nlp_doc_free(doc);
+    senter->ops->free(senter);
+}
+
 /* Saved and loaded, the senter marks the same starts; a damaged config is
  * refused. */
 static void test_senter_save_load_same_output(void **state) {
@@ -950,6 +977,7 @@ int main(void) {
         cmocka_unit_test(test_parser_rejects_corrupt_spec),
         cmocka_unit_test(test_senter_learns_fixture_boundaries),
         cmocka_unit_test(test_senter_starts_survive_the_parser),
+        cmocka_unit_test(test_senter_keeps_earlier_boundaries),
         cmocka_unit_test(test_senter_save_load_same_output),
     };
     int failed = cmocka_run_group_tests_name("oracle", oracle, NULL, NULL);

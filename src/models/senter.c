@@ -5,7 +5,8 @@
  *
  * It proposes starts and leaves the other tokens undecided (sent_start -1):
  * a parser after it keeps every proposed start and may add its own. Without
- * a parser the undecided tokens read as inside a sentence. On raw EWT text
+ * a parser the undecided tokens read as inside a sentence. Boundaries set
+ * by an earlier component (0 or 1) are kept. On raw EWT text
  * it finds boundaries that the parser alone misses (lines of e-mail
  * signatures and headers without punctuation); see models/README.md.
  *
@@ -149,15 +150,20 @@ static nlp_status_t senter_process(const nlp__component_t *self, nlp_doc_t *doc,
     if (!w) return nlp__fail(NLP_NOMEM, "senter: %u tokens", n);
     uint64_t f[N_FEATS];
     float scores[N_CLASSES];
+    /* Boundaries an earlier component decided (0 or 1) are kept. */
+    bool preset = doc->layers & NLP_HAS_SENTS;
     uint32_t last_start = 0;
     doc->tokens[0].sent_start = 1;
     for (uint32_t i = 1; i < n; i++) {
-        static_features(w, i, f);
-        history_features(i - last_start, w[i - 1].norm, w[i - 1].shape, f + N_STATIC);
-        nlp__linear_scores(&sn->model, f, N_FEATS, scores);
-        bool start = scores[CLASS_START] > scores[CLASS_INSIDE];
-        doc->tokens[i].sent_start = start ? 1 : -1;
-        if (start) last_start = i;
+        nlp_token_t *t = &doc->tokens[i];
+        if (!preset || t->sent_start == -1) {
+            static_features(w, i, f);
+            history_features(i - last_start, w[i - 1].norm, w[i - 1].shape,
+                             f + N_STATIC);
+            nlp__linear_scores(&sn->model, f, N_FEATS, scores);
+            t->sent_start = scores[CLASS_START] > scores[CLASS_INSIDE] ? 1 : -1;
+        }
+        if (t->sent_start == 1) last_start = i;
     }
     doc->layers |= NLP_HAS_SENTS;
     return NLP_OK;
