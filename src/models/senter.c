@@ -31,7 +31,7 @@
 #include "models/train_util.h"
 
 #define CONFIG_MAGIC "SPCSNT01"
-#define FEATURE_VERSION 1u
+#define FEATURE_VERSION 2u
 #define DEFAULT_EPOCHS 8u
 /* Raw text is parsed a paragraph at a time, but no longer than this many
  * sentences, as the evaluation does; training units are the same. */
@@ -51,9 +51,13 @@ enum {
     T_NORM_M1_TAG, T_SPACE_M1_SHAPE,
     /* Templates of the decisions so far. */
     T_DISTANCE, T_DISTANCE_SHAPE_M1, T_DISTANCE_NORM_M1,
+    /* Static again (feature version 2): tag and word pairs across the
+     * boundary, worth 0.7 point of raw-text sentence F on EWT dev. */
+    T_TAG_M2_M1, T_NORM_P1_SHAPE, T_SHAPE_M1_TAG, T_TAG_M1_NORM, T_TAG_NORM_P1,
+    T_SHAPE_M1_0_TAG_P1,
 };
 
-#define N_STATIC 22
+#define N_STATIC 28
 #define N_HISTORY 3
 #define N_FEATS (N_STATIC + N_HISTORY)
 
@@ -124,9 +128,17 @@ static void static_features(const word_t *w, uint32_t i, uint64_t *f) {
     f[k++] = nlp__feat3(T_TAG_M1_0_P1, m1->tag, x->tag, p1->tag);
     f[k++] = nlp__feat2(T_NORM_M1_TAG, m1->norm, x->tag);
     f[k++] = nlp__feat2(T_SPACE_M1_SHAPE, m1->space, x->shape);
+    f[k++] = nlp__feat2(T_TAG_M2_M1, m2->tag, m1->tag);
+    f[k++] = nlp__feat2(T_NORM_P1_SHAPE, p1->norm, x->shape);
+    f[k++] = nlp__feat2(T_SHAPE_M1_TAG, m1->shape, x->tag);
+    f[k++] = nlp__feat2(T_TAG_M1_NORM, m1->tag, x->norm);
+    f[k++] = nlp__feat2(T_TAG_NORM_P1, x->tag, p1->norm);
+    f[k++] = nlp__feat3(T_SHAPE_M1_0_TAG_P1, m1->shape, x->shape, p1->tag);
 }
 
-_Static_assert(T_SPACE_M1_SHAPE - T_BIAS + 1 == N_STATIC,
+_Static_assert((T_SPACE_M1_SHAPE - T_BIAS + 1) +
+                       (T_SHAPE_M1_0_TAG_P1 - T_TAG_M2_M1 + 1) ==
+                   N_STATIC,
                "N_STATIC counts the static templates");
 
 /* Writes the features of the distance d to the last start, with the
