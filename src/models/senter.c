@@ -6,7 +6,8 @@
  * It proposes starts and leaves the other tokens undecided (sent_start -1):
  * a parser after it keeps every proposed start and may add its own. Without
  * a parser the undecided tokens read as inside a sentence. Boundaries set
- * by an earlier component (0 or 1) are kept. On raw EWT text
+ * by an earlier component (0 or 1) are kept, and whitespace tokens are
+ * never proposed. On raw EWT text
  * it finds boundaries that the parser alone misses (lines of e-mail
  * signatures and headers without punctuation); see models/README.md.
  *
@@ -168,7 +169,10 @@ static nlp_status_t senter_process(const nlp__component_t *self, nlp_doc_t *doc,
     doc->tokens[0].sent_start = 1;
     for (uint32_t i = 1; i < n; i++) {
         nlp_token_t *t = &doc->tokens[i];
-        if (!preset || t->sent_start == -1) {
+        /* Whitespace tokens (never in the training text) are left to the
+         * parser. */
+        bool space = t->lex->flags & NLP_FLAG_IS_SPACE;
+        if (!space && (!preset || t->sent_start == -1)) {
             static_features(w, i, f);
             history_features(i - last_start, w[i - 1].norm, w[i - 1].shape,
                              f + N_STATIC);
