@@ -1,5 +1,6 @@
 /* spacyc train: trains the pipeline's components in order, each on the
  * output of the ones before it, and writes one model file. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,20 +137,24 @@ int nlp_cli_train(int argc, char **argv) {
         if (!*dev && !(*dev = read_corpus(dev_path, t->wants_ner_data))) goto out;
         nlp__train_opts_t opts = {.epochs = a.epochs, .seed = a.seed, .log = stderr};
         double t1 = nlp_cli_now();
+        /* The jackknife is kept from one component to the next: each
+         * extension trains only the components added since. */
+        bool jackknifed = false;
         if (t->train_jackknifed && n_done) {
             nlp__train_opts_t quiet = opts;
             quiet.log = NULL;
-            if ((st = nlp__jackknife_train(&jack, nlp->vocab, done, n_done, *train,
-                                           *dev, &quiet, stderr))) {
+            if ((st = nlp__jackknife_extend(&jack, nlp->vocab, done, n_done, *train,
+                                            *dev, &quiet, stderr))) {
                 nlp_cli_error("jackknife", st);
                 goto out;
             }
+            jackknifed = jack.ready;
         }
         fprintf(stderr, "training %s\n", t->name);
         nlp__component_t *c = NULL;
         const nlp__component_t *const *upstream =
             (const nlp__component_t *const *)nlp->components;
-        if (jack.ready)
+        if (jackknifed)
             st = t->train_jackknifed(nlp->vocab, *train, *dev, upstream,
                                      nlp->n_components, jack.folds,
                                      NLP__JACKKNIFE_FOLDS, &opts, &c);
@@ -165,7 +170,6 @@ int nlp_cli_train(int argc, char **argv) {
             goto out;
         }
         fprintf(stderr, "trained %s in %.1f s\n", t->name, nlp_cli_now() - t1);
-        nlp__jackknife_free(&jack);
         done[n_done++] = t->wants_ner_data ? NULL : t->train;
     }
     char sources[8192];

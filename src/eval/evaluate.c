@@ -341,11 +341,7 @@ nlp_status_t nlp__evaluate(nlp_t *nlp, const nlp__corpus_t *gold,
      * separate lines there), so each sentence is its own text. */
     int by_paragraph = !gold_tokens && has_paragraph_marks(gold);
     for (size_t i = 0; i < gold->n_sents && !st;) {
-        size_t j = i + 1;
-        if (by_paragraph)
-            while (j < gold->n_sents && !gold->sents[j].newpar &&
-                   !gold->sents[j].newdoc && j - i < 64)
-                j++;
+        size_t j = by_paragraph ? nlp__raw_unit_end(gold, i) : i + 1;
         st = eval_unit(nlp, &w, gold->sents + i, j - i, gold_tokens, out);
         i = j;
     }

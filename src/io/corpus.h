@@ -47,6 +47,20 @@ typedef struct nlp__corpus {
     size_t n_words;
 } nlp__corpus_t;
 
+/* Raw text is read a paragraph at a time, but at most this many sentences:
+ * the unit the evaluation parses and the senter trains on. */
+#define NLP__RAW_UNIT_MAX_SENTS 64u
+
+/* The end of the raw-text unit that starts at sentence s: the next
+ * paragraph or document, or NLP__RAW_UNIT_MAX_SENTS sentences on. */
+static inline size_t nlp__raw_unit_end(const nlp__corpus_t *c, size_t s) {
+    size_t e = s + 1;
+    while (e < c->n_sents && !c->sents[e].newpar && !c->sents[e].newdoc &&
+           e - s < NLP__RAW_UNIT_MAX_SENTS)
+        e++;
+    return e;
+}
+
 /* Reads a CoNLL-U file; empty nodes (8.1) are skipped. Errors are
  * NLP_IO / NLP_FORMAT with "FILE:LINE: what" in the detail message. */
 nlp_status_t nlp__conllu_read(const char *path, const nlp_allocator_t *alloc,

@@ -47,44 +47,57 @@ nlp_status_t nlp__jackknife_train(nlp__jackknife_t *j, nlp_vocab_t *vocab,
                                   const nlp__corpus_t *dev,
                                   const nlp__train_opts_t *opts, FILE *progress) {
     memset(j, 0, sizeof *j);
+    return nlp__jackknife_extend(j, vocab, trainers, n, train, dev, opts, progress);
+}
+
+nlp_status_t nlp__jackknife_extend(nlp__jackknife_t *j, nlp_vocab_t *vocab,
+                                   const nlp__train_fn *trainers, size_t n,
+                                   const nlp__corpus_t *train,
+                                   const nlp__corpus_t *dev,
+                                   const nlp__train_opts_t *opts, FILE *progress) {
+    j->ready = false;
     if (n > NLP__JACKKNIFE_MAX_COMPONENTS)
         return nlp__fail(NLP_LIMIT, "jackknife: %zu upstream components, at most %u",
                          n, NLP__JACKKNIFE_MAX_COMPONENTS);
     if (n == 0) return NLP_OK;
     for (size_t i = 0; i < n; i++)
         if (!trainers[i]) return NLP_OK;
-    const nlp_allocator_t *alloc = opts->alloc ? opts->alloc : vocab->alloc;
-    uint32_t *folds = nlp__calloc(alloc, train->n_sents ? train->n_sents : 1,
-                                  sizeof *folds);
-    if (!folds) return NLP_NOMEM;
     nlp_status_t st = NLP_OK;
-    if (!nlp__jackknife_folds(train, NLP__JACKKNIFE_FOLDS, folds)) {
-        nlp__free(alloc, folds);
-        return NLP_OK;
-    }
-    for (uint32_t k = 0; k < NLP__JACKKNIFE_FOLDS && !st; k++) {
-        nlp__corpus_t part;
-        if ((st = corpus_without_fold(alloc, train, folds, k, &part))) break;
-        for (size_t i = 0; i < n && !st; i++) {
-            st = trainers[i](vocab, &part, dev,
-                             (const nlp__component_t *const *)j->comps[k], i, opts,
-                             &j->comps[k][i]);
-            if (!st && i + 1 > j->n_trained) j->n_trained = i + 1;
+    if (j->n_trained < n) {
+        const nlp_allocator_t *alloc = opts->alloc ? opts->alloc : vocab->alloc;
+        uint32_t *folds = nlp__calloc(alloc, train->n_sents ? train->n_sents : 1,
+                                      sizeof *folds);
+        if (!folds) return NLP_NOMEM;
+        if (!nlp__jackknife_folds(train, NLP__JACKKNIFE_FOLDS, folds)) {
+            nlp__free(alloc, folds);
+            return NLP_OK;
         }
-        nlp__free(alloc, part.sents);
-        j->folds[k] = (const nlp__component_t *const *)j->comps[k];
-        if (!st && progress)
-            fprintf(progress, "jackknife fold %u of %u trained\n", k + 1,
-                    NLP__JACKKNIFE_FOLDS);
+        for (uint32_t k = 0; k < NLP__JACKKNIFE_FOLDS && !st; k++) {
+            nlp__corpus_t part;
+            if ((st = corpus_without_fold(alloc, train, folds, k, &part))) break;
+            for (size_t i = j->n_trained; i < n && !st; i++)
+                st = trainers[i](vocab, &part, dev,
+                                 (const nlp__component_t *const *)j->comps[k], i,
+                                 opts, &j->comps[k][i]);
+            nlp__free(alloc, part.sents);
+            if (!st && progress)
+                fprintf(progress, "jackknife fold %u of %u trained\n", k + 1,
+                        NLP__JACKKNIFE_FOLDS);
+        }
+        nlp__free(alloc, folds);
+        if (st) return st;
+        j->n_trained = n;
     }
-    nlp__free(alloc, folds);
-    j->ready = st == NLP_OK;
-    return st;
+    for (uint32_t k = 0; k < NLP__JACKKNIFE_FOLDS; k++)
+        j->folds[k] = (const nlp__component_t *const *)j->comps[k];
+    j->ready = true;
+    return NLP_OK;
 }
 
 void nlp__jackknife_free(nlp__jackknife_t *j) {
+    /* A failed extension may leave components beyond n_trained. */
     for (uint32_t k = 0; k < NLP__JACKKNIFE_FOLDS; k++)
-        for (size_t i = 0; i < j->n_trained; i++)
+        for (size_t i = 0; i < NLP__JACKKNIFE_MAX_COMPONENTS; i++)
             if (j->comps[k][i]) j->comps[k][i]->ops->free(j->comps[k][i]);
     memset(j, 0, sizeof *j);
 }

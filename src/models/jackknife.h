@@ -28,7 +28,7 @@ typedef struct nlp__jackknife {
     nlp__component_t *comps[NLP__JACKKNIFE_FOLDS][NLP__JACKKNIFE_MAX_COMPONENTS];
     /* folds[k] points at comps[k], in the form the trainers take. */
     const nlp__component_t *const *folds[NLP__JACKKNIFE_FOLDS];
-    size_t n_trained;
+    size_t n_trained; /* components trained in every fold */
     bool ready; /* false when there was nothing to train or too little data */
 } nlp__jackknife_t;
 
@@ -52,6 +52,17 @@ nlp_status_t nlp__jackknife_train(nlp__jackknife_t *j, nlp_vocab_t *vocab,
                                   const nlp__corpus_t *train,
                                   const nlp__corpus_t *dev,
                                   const nlp__train_opts_t *opts, FILE *progress);
+
+/* As nlp__jackknife_train, for a jackknife (zeroed, or trained before on
+ * the same corpus by a prefix of the same trainers) that keeps the
+ * components it has and trains only trainers[j->n_trained..n) in each fold:
+ * a pipeline jackknifes each later component without retraining the ones
+ * before it. */
+nlp_status_t nlp__jackknife_extend(nlp__jackknife_t *j, nlp_vocab_t *vocab,
+                                   const nlp__train_fn *trainers, size_t n,
+                                   const nlp__corpus_t *train,
+                                   const nlp__corpus_t *dev,
+                                   const nlp__train_opts_t *opts, FILE *progress);
 
 /* Frees the components and leaves the jackknife empty (not ready). */
 void nlp__jackknife_free(nlp__jackknife_t *j);

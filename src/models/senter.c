@@ -34,9 +34,6 @@
 #define CONFIG_MAGIC "SPCSNT01"
 #define FEATURE_VERSION 2u
 #define DEFAULT_EPOCHS 8u
-/* Raw text is parsed a paragraph at a time, but no longer than this many
- * sentences, as the evaluation does; training units are the same. */
-#define MAX_UNIT_SENTS 64u
 /* Distances to the last start are exact up to this. */
 #define MAX_DISTANCE 12u
 
@@ -152,6 +149,18 @@ static void history_features(uint32_t d, uint64_t norm_m1, uint64_t shape_m1,
     f[2] = nlp__feat2(T_DISTANCE_NORM_M1, dist, norm_m1);
 }
 
+/* Whether the scores say a sentence starts here. */
+static bool says_start(const float *scores) {
+    return scores[CLASS_START] > scores[CLASS_INSIDE];
+}
+
+/* The model's decision on features f[0..N_FEATS). */
+static bool predicts_start(const nlp__linear_t *m, const uint64_t *f) {
+    float scores[N_CLASSES];
+    nlp__linear_scores(m, f, N_FEATS, scores);
+    return says_start(scores);
+}
+
 /* ---- The component --------------------------------------------------------- */
 
 static nlp_status_t senter_process(const nlp__component_t *self, nlp_doc_t *doc,
@@ -162,7 +171,6 @@ static nlp_status_t senter_process(const nlp__component_t *self, nlp_doc_t *doc,
     const word_t *w = gather_words(doc, scratch);
     if (!w) return nlp__fail(NLP_NOMEM, "senter: %u tokens", n);
     uint64_t f[N_FEATS];
-    float scores[N_CLASSES];
     /* Boundaries an earlier component decided (0 or 1) are kept. */
     bool preset = doc->layers & NLP_HAS_SENTS;
     uint32_t last_start = 0;
@@ -176,8 +184,7 @@ static nlp_status_t senter_process(const nlp__component_t *self, nlp_doc_t *doc,
             static_features(w, i, f);
             history_features(i - last_start, w[i - 1].norm, w[i - 1].shape,
                              f + N_STATIC);
-            nlp__linear_scores(&sn->model, f, N_FEATS, scores);
-            t->sent_start = scores[CLASS_START] > scores[CLASS_INSIDE] ? 1 : -1;
+            t->sent_start = predicts_start(&sn->model, f) ? 1 : -1;
         }
         if (t->sent_start == 1) last_start = i;
     }
@@ -272,14 +279,6 @@ static void unit_set_free(unit_set_t *u, const nlp_allocator_t *alloc) {
     memset(u, 0, sizeof *u);
 }
 
-/* The end of the unit that starts at sentence s: the next paragraph, or
- * MAX_UNIT_SENTS sentences. */
-static size_t unit_end(const nlp__corpus_t *c, size_t s) {
-    size_t e = s + 1;
-    while (e < c->n_sents && !nlp__starts_paragraph(c, e) && e - s < MAX_UNIT_SENTS) e++;
-    return e;
-}
-
 /* Stores the static features and gold starts of one unit's Doc at token
  * offset `at`. */
 static nlp_status_t add_unit(unit_set_t *u, const nlp__corpus_t *c, size_t s,
@@ -299,8 +298,9 @@ static nlp_status_t add_unit(unit_set_t *u, const nlp__corpus_t *c, size_t s,
     return NLP_OK;
 }
 
-/* Runs the upstream components over every unit of `c` (fold fold[s]'s
- * components when `folds` is given) and stores its tokens. */
+/* Runs the upstream components over every raw-text unit of `c`
+ * (nlp__raw_unit_end; fold fold[s]'s components when `folds` is given) and
+ * stores its tokens. */
 static nlp_status_t build_units(nlp_vocab_t *vocab, const nlp__corpus_t *c,
                                 const nlp__component_t *const *upstream,
                                 size_t n_upstream,
@@ -308,7 +308,7 @@ static nlp_status_t build_units(nlp_vocab_t *vocab, const nlp__corpus_t *c,
                                 const uint32_t *fold, nlp__arena_t *scratch,
                                 const nlp_allocator_t *alloc, unit_set_t *u) {
     size_t n_words = 0, n_units = 0;
-    for (size_t s = 0; s < c->n_sents; s = unit_end(c, s)) n_units++;
+    for (size_t s = 0; s < c->n_sents; s = nlp__raw_unit_end(c, s)) n_units++;
     for (size_t s = 0; s < c->n_sents; s++) n_words += c->sents[s].n_words;
     size_t cap = n_words ? n_words : 1;
     u->feats = nlp__calloc(alloc, cap * N_STATIC, sizeof *u->feats);
@@ -320,7 +320,7 @@ static nlp_status_t build_units(nlp_vocab_t *vocab, const nlp__corpus_t *c,
         return NLP_NOMEM;
     size_t at = 0;
     for (size_t s = 0; s < c->n_sents;) {
-        size_t e = unit_end(c, s);
+        size_t e = nlp__raw_unit_end(c, s);
         const nlp__component_t *const *comps = folds ? folds[fold[s]] : upstream;
         nlp_doc_t *doc;
         nlp_status_t st = nlp__gold_paragraph_doc(vocab, c->sents + s, e - s, &doc);
@@ -362,8 +362,7 @@ static nlp_status_t train_epoch(nlp__perceptron_t *p, const unit_set_t *u,
             unit_features(u, a, i, last_start, f);
             nlp__perceptron_scores(p, f, N_FEATS, scores);
             uint32_t truth = u->gold_start[a + i] ? CLASS_START : CLASS_INSIDE;
-            uint32_t guess = scores[CLASS_START] > scores[CLASS_INSIDE] ? CLASS_START
-                                                                       : CLASS_INSIDE;
+            uint32_t guess = says_start(scores) ? CLASS_START : CLASS_INSIDE;
             if (guess != truth) {
                 nlp_status_t st = nlp__perceptron_update(p, f, N_FEATS, truth, guess, 1.0f);
                 if (st) return st;
@@ -400,19 +399,17 @@ static double dev_sents_f(const nlp__linear_t *m, const unit_set_t *dev,
                           uint8_t *pred) {
     sent_counts_t c = {0};
     uint64_t f[N_FEATS];
-    float scores[N_CLASSES];
     for (size_t k = 0; k < dev->n_units; k++) {
         uint32_t a = dev->unit_first[k], n = dev->unit_first[k + 1] - a;
+        if (!n) continue;
         uint32_t last_start = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            pred[i] = i == 0;
-            if (i == 0) continue;
+        pred[0] = 1;
+        for (uint32_t i = 1; i < n; i++) {
             unit_features(dev, a, i, last_start, f);
-            nlp__linear_scores(m, f, N_FEATS, scores);
-            pred[i] = scores[CLASS_START] > scores[CLASS_INSIDE];
+            pred[i] = predicts_start(m, f);
             if (pred[i]) last_start = i;
         }
-        if (n) count_sentences(dev->gold_start + a, pred, n, &c);
+        count_sentences(dev->gold_start + a, pred, n, &c);
     }
     return c.gold + c.pred ? 2.0 * (double)c.tp / (double)(c.gold + c.pred) : 0.0;
 }

@@ -36,6 +36,18 @@ typedef nlp_status_t (*nlp__train_fn)(nlp_vocab_t *vocab,
                                       const nlp__train_opts_t *opts,
                                       nlp__component_t **out);
 
+/* A trainer with jackknifed upstream components: fold_upstream[k] holds
+ * n_upstream components trained like `upstream` but without the training
+ * sentences of fold k (nlp__jackknife_folds with n_folds), and those
+ * sentences are annotated by them instead, so the component learns from
+ * upstream errors as frequent as on unseen text. Dev data is annotated by
+ * `upstream`. NLP_INVALID_ARG when the corpus is too small for n_folds. */
+typedef nlp_status_t (*nlp__train_jackknifed_fn)(
+    nlp_vocab_t *vocab, const nlp__corpus_t *train, const nlp__corpus_t *dev,
+    const nlp__component_t *const *upstream, size_t n_upstream,
+    const nlp__component_t *const *const *fold_upstream, uint32_t n_folds,
+    const nlp__train_opts_t *opts, nlp__component_t **out);
+
 /* Implemented in src/models/<name>.c. */
 nlp_status_t nlp__tagger_train(nlp_vocab_t *, const nlp__corpus_t *,
                                const nlp__corpus_t *,
@@ -50,17 +62,8 @@ nlp_status_t nlp__parser_train(nlp_vocab_t *, const nlp__corpus_t *,
                                const nlp__corpus_t *,
                                const nlp__component_t *const *, size_t,
                                const nlp__train_opts_t *, nlp__component_t **);
-/* nlp__parser_train with jackknifed upstream components: fold_upstream[k]
- * holds n_upstream components trained like `upstream` but without the
- * training sentences of fold k (nlp__jackknife_folds with n_folds), and
- * those sentences are annotated by them instead, so the parser learns from
- * upstream errors as frequent as on unseen text. Dev data is annotated by
- * `upstream`. NLP_INVALID_ARG when the corpus is too small for n_folds. */
-typedef nlp_status_t (*nlp__train_jackknifed_fn)(
-    nlp_vocab_t *vocab, const nlp__corpus_t *train, const nlp__corpus_t *dev,
-    const nlp__component_t *const *upstream, size_t n_upstream,
-    const nlp__component_t *const *const *fold_upstream, uint32_t n_folds,
-    const nlp__train_opts_t *opts, nlp__component_t **out);
+/* nlp__parser_train with jackknifed upstream components (see
+ * nlp__train_jackknifed_fn). */
 nlp_status_t nlp__parser_train_jackknifed(
     nlp_vocab_t *vocab, const nlp__corpus_t *train, const nlp__corpus_t *dev,
     const nlp__component_t *const *upstream, size_t n_upstream,
@@ -70,6 +73,7 @@ nlp_status_t nlp__senter_train(nlp_vocab_t *, const nlp__corpus_t *,
                                const nlp__corpus_t *,
                                const nlp__component_t *const *, size_t,
                                const nlp__train_opts_t *, nlp__component_t **);
+/* nlp__senter_train with jackknifed upstream components. */
 nlp_status_t nlp__senter_train_jackknifed(
     nlp_vocab_t *vocab, const nlp__corpus_t *train, const nlp__corpus_t *dev,
     const nlp__component_t *const *upstream, size_t n_upstream,

@@ -1,37 +1,17 @@
 /* Helpers shared by the trainers of the linear components. */
 #include "train_util.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "doc/doc.h"
 
-nlp_status_t nlp__gold_doc(nlp_vocab_t *vocab, const nlp__gold_sent_t *sent,
-                           nlp_doc_t **out) {
-    *out = NULL;
-    const nlp_allocator_t *alloc = vocab->alloc;
-    size_t n = sent->n_words;
-    const char **words = nlp__calloc(alloc, n ? n : 1, sizeof *words);
-    size_t *lens = nlp__calloc(alloc, n ? n : 1, sizeof *lens);
-    uint8_t *spaces = nlp__calloc(alloc, n ? n : 1, 1);
-    nlp_status_t st = NLP_NOMEM;
-    if (words && lens && spaces) {
-        for (size_t i = 0; i < n; i++) {
-            const char *form = sent->words[i].form;
-            words[i] = form[0] ? form : "_";
-            lens[i] = strlen(words[i]);
-            spaces[i] = i + 1 < n && sent->words[i].space_after;
-        }
-        st = nlp__doc_from_words(vocab, NULL, words, lens, spaces, n, out);
-    }
-    nlp__free(alloc, words);
-    nlp__free(alloc, lens);
-    nlp__free(alloc, spaces);
-    return st;
-}
-
-nlp_status_t nlp__gold_paragraph_doc(nlp_vocab_t *vocab,
-                                     const nlp__gold_sent_t *sents, size_t n_sents,
-                                     nlp_doc_t **out) {
+/* A heap Doc of the gold words of sents[0..n_sents). With `as_raw_text`
+ * the words of a multiword token are written together and a sentence's
+ * last word keeps its space; without, every word is spaced as the CoNLL-U
+ * file says and the last one has no space after it. */
+static nlp_status_t words_doc(nlp_vocab_t *vocab, const nlp__gold_sent_t *sents,
+                              size_t n_sents, bool as_raw_text, nlp_doc_t **out) {
     *out = NULL;
     const nlp_allocator_t *alloc = vocab->alloc;
     size_t n = 0;
@@ -51,7 +31,7 @@ nlp_status_t nlp__gold_paragraph_doc(nlp_vocab_t *vocab,
                 lens[k + i] = strlen(forms[k + i]);
                 spaces[k + i] = sent->words[i].space_after;
             }
-            for (uint32_t m = 0; m < sent->n_mwts; m++) {
+            for (uint32_t m = 0; as_raw_text && m < sent->n_mwts; m++) {
                 const nlp__gold_mwt_t *mwt = &sent->mwts[m];
                 for (uint32_t i = mwt->first; i < mwt->last && i < sent->n_words; i++)
                     spaces[k + i] = 0;
@@ -60,12 +40,24 @@ nlp_status_t nlp__gold_paragraph_doc(nlp_vocab_t *vocab,
             }
             k += sent->n_words;
         }
+        if (!as_raw_text && n) spaces[n - 1] = 0;
         st = nlp__doc_from_words(vocab, NULL, forms, lens, spaces, n, out);
     }
     nlp__free(alloc, forms);
     nlp__free(alloc, lens);
     nlp__free(alloc, spaces);
     return st;
+}
+
+nlp_status_t nlp__gold_doc(nlp_vocab_t *vocab, const nlp__gold_sent_t *sent,
+                           nlp_doc_t **out) {
+    return words_doc(vocab, sent, 1, false, out);
+}
+
+nlp_status_t nlp__gold_paragraph_doc(nlp_vocab_t *vocab,
+                                     const nlp__gold_sent_t *sents, size_t n_sents,
+                                     nlp_doc_t **out) {
+    return words_doc(vocab, sents, n_sents, true, out);
 }
 
 nlp_status_t nlp__run_components_on(const nlp__component_t *const *components,

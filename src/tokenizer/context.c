@@ -2,8 +2,6 @@
  * they are two words (see nlp__context_split_t in lang/lang.h). */
 #include <string.h>
 
-#include <xxhash.h>
-
 #include "core/alloc.h"
 #include "tokenizer_impl.h"
 
@@ -53,13 +51,13 @@ static int same_ignoring_case(const char *a, const char *form, size_t len) {
 }
 
 size_t nlp__context_split_at(const nlp__tokenizer_t *tok, const char *s,
-                             size_t start, size_t end, size_t next,
-                             size_t next_end) {
+                             size_t start, size_t end, uint64_t key,
+                             size_t next, size_t next_end) {
     size_t len = end - start;
     if (next == next_end && tok->split_final_abbreviation && len > 1 &&
         s[end - 1] == '.') {
-        const nlp__split_t *sp = nlp__split_table_find(
-            &tok->specials, XXH3_64bits(s + start, len), s + start, len);
+        const nlp__split_t *sp =
+            nlp__split_table_find(&tok->specials, key, s + start, len);
         if (sp && sp->n == 1) return len - 1;
     }
     if (len >= 64 || !(tok->context_lens >> len & 1)) return 0;

@@ -485,7 +485,7 @@ static nlp_status_t emit_range(const run_t *r, size_t start, size_t end,
 static nlp_status_t emit_chunk(const run_t *r, const chunk_t *ring, size_t head,
                                size_t count) {
     const chunk_t *c = &ring[head];
-    if (r->tok->n_context || r->tok->split_final_abbreviation) {
+    if (nlp__context_candidate(r->tok, r->text, c->start, c->end)) {
         /* The next chunk with text: whitespace chunks never start one. */
         size_t next = c->end, next_end = c->end;
         for (size_t k = 1; k < count; k++) {
@@ -496,7 +496,7 @@ static nlp_status_t emit_chunk(const run_t *r, const chunk_t *ring, size_t head,
             break;
         }
         size_t at = nlp__context_split_at(r->tok, r->text, c->start, c->end,
-                                          next, next_end);
+                                          c->key, next, next_end);
         if (at) {
             size_t mid = c->start + at;
             nlp_status_t st = emit_range(

@@ -2,6 +2,7 @@
 #ifndef NLP_TOKENIZER_IMPL_H
 #define NLP_TOKENIZER_IMPL_H
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -97,13 +98,24 @@ nlp_status_t nlp__context_build(nlp__tokenizer_t *tok,
                                 const nlp__tokenizer_rules_t *rules);
 void nlp__context_free(nlp__tokenizer_t *tok);
 
-/* Where the chunk s[start, end) splits given the chunk s[next, next_end)
- * that follows it (next == next_end: none follows), by the context splits
- * and the final abbreviation rule: the length of the first part, or 0 to
- * keep the chunk whole. */
+/* Whether the chunk s[start, end) may split by context at all: its length
+ * is that of a context form, or it ends in '.' where a final abbreviation
+ * may split. Cheap, so the tokenizer looks ahead only for these chunks. */
+static inline bool nlp__context_candidate(const nlp__tokenizer_t *tok,
+                                          const char *s, size_t start,
+                                          size_t end) {
+    size_t len = end - start;
+    return (len < 64 && (tok->context_lens >> len & 1)) ||
+           (tok->split_final_abbreviation && len > 1 && s[end - 1] == '.');
+}
+
+/* Where the chunk s[start, end), whose xxh3 hash is `key`, splits given
+ * the chunk s[next, next_end) that follows it (next == next_end: none
+ * follows), by the context splits and the final abbreviation rule: the
+ * length of the first part, or 0 to keep the chunk whole. */
 size_t nlp__context_split_at(const nlp__tokenizer_t *tok, const char *s,
-                             size_t start, size_t end, size_t next,
-                             size_t next_end);
+                             size_t start, size_t end, uint64_t key,
+                             size_t next, size_t next_end);
 
 nlp_status_t nlp__specials_build(nlp__tokenizer_t *tok,
                                  const nlp__tokenizer_rules_t *rules);
