@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -205,6 +206,84 @@ static nlp_doc_t *words_doc(nlp_vocab_t *v, nlp_zone_t *z) {
     nlp_doc_t *doc = NULL;
     assert_int_equal(nlp__doc_from_words(v, z, words, lens, spaces, 3, &doc), NLP_OK);
     return doc;
+}
+
+/* Arrays grown by nlp__arena_grow keep their contents, grow in place at
+ * the end of the bump chunk, and once larger than a chunk resize their own
+ * chunk without leaving the old block behind. */
+static void test_arena_grow_keeps_contents(void **state) {
+    (void)state;
+    test_alloc_t alloc;
+    test_alloc_init(&alloc);
+    nlp__chunk_cache_t cache;
+    nlp__arena_t arena;
+    nlp__chunk_cache_init(&cache, &alloc.iface, 4096, 2);
+    nlp__arena_init(&arena, &cache);
+
+    unsigned char *small = nlp__arena_grow(&arena, NULL, 0, 100, 8);
+    assert_non_null(small);
+    memset(small, 7, 100);
+    unsigned char *same = nlp__arena_grow(&arena, small, 100, 400, 8);
+    assert_ptr_equal(same, small); /* it ended the bump chunk */
+    assert_int_equal(arena.used, 400);
+
+    unsigned char *other = nlp__arena_alloc(&arena, 16, 8); /* now p is not last */
+    assert_non_null(other);
+    unsigned char *moved = nlp__arena_grow(&arena, same, 400, 800, 8);
+    assert_non_null(moved);
+    assert_ptr_not_equal(moved, same);
+    for (size_t i = 0; i < 100; i++) assert_int_equal(moved[i], 7);
+
+    /* Past the chunk size: a chunk of its own, then resized in place. */
+    size_t size = 8192;
+    unsigned char *big = nlp__arena_grow(&arena, moved, 800, size, 8);
+    assert_non_null(big);
+    for (size_t i = 0; i < 100; i++) assert_int_equal(big[i], 7);
+    memset(big, 9, size);
+    size_t used = arena.used, chunks = (size_t)alloc.live;
+    unsigned char *tail = nlp__arena_alloc(&arena, 32, 8); /* from the bump chunk */
+    assert_non_null(tail);
+    assert_int_equal(alloc.live, chunks);
+    for (int k = 0; k < 6; k++, size *= 2) {
+        big = nlp__arena_grow(&arena, big, size, 2 * size, 64);
+        assert_non_null(big);
+        assert_int_equal((uintptr_t)big % 64, 0);
+        for (size_t i = 0; i < size; i += 997) assert_int_equal(big[i], 9);
+        memset(big + size, 9, size);
+        assert_int_equal(alloc.live, chunks); /* resized, not added */
+    }
+    assert_int_equal(arena.used, used + 32 + size - 8192);
+    nlp__arena_destroy(&arena);
+    nlp__chunk_cache_destroy(&cache);
+    assert_int_equal(alloc.live, 0);
+}
+
+/* A Doc of many tokens holds one token array, not every outgrown copy. */
+static void test_doc_token_array_is_not_copied_into_the_arena(void **state) {
+    fixture_t *f = *state;
+    size_t n_words = 100000;
+    char *text = malloc(n_words * 2);
+    assert_non_null(text);
+    for (size_t i = 0; i < n_words; i++) {
+        text[2 * i] = "abcdefgh"[i % 8];
+        text[2 * i + 1] = ' ';
+    }
+    nlp_doc_t *doc;
+    assert_int_equal(nlp__doc_create(f->vocab, NULL, text, n_words * 2, &doc), NLP_OK);
+    const nlp_lexeme_t *lex;
+    assert_int_equal(nlp_vocab_get_lexeme(f->vocab, NULL, "a", 1, &lex), NLP_OK);
+    size_t before = doc->own_arena.used;
+    for (size_t i = 0; i < n_words; i++)
+        assert_int_equal(nlp__doc_push(doc, lex, (uint32_t)(2 * i), 1, 1), NLP_OK);
+    size_t block = ((size_t)doc->cap_tokens + 2 * NLP__DOC_PAD) * sizeof(nlp_token_t);
+    /* Outgrown copies smaller than a chunk may stay behind: 2 x 16 KB. */
+    assert_true(doc->own_arena.used - before <= block + (32u << 10));
+    assert_true(doc->cap_tokens < 2 * n_words);
+    assert_ptr_equal(doc->tokens[n_words - 1].lex, lex);
+    assert_ptr_equal(doc->tokens[n_words].lex, &nlp__empty_lexeme); /* padding */
+    assert_ptr_equal(doc->tokens[-1].lex, &nlp__empty_lexeme);
+    nlp_doc_free(doc);
+    free(text);
 }
 
 static void test_zone_stale_doc_is_detected(void **state) {
@@ -408,6 +487,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_zone_redundant_permanent_insertion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_error_path_cleans_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_stale_doc_is_detected, setup, teardown),
+        cmocka_unit_test(test_arena_grow_keeps_contents),
+        cmocka_unit_test_setup_teardown(test_doc_token_array_is_not_copied_into_the_arena, setup, teardown),
         cmocka_unit_test_setup_teardown(test_doc_text_tokens_and_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_doc_conllu_keeps_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_steady_state_makes_no_system_allocation, setup, teardown),

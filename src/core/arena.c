@@ -24,9 +24,21 @@
 struct nlp__chunk {
     nlp__chunk_t *next;
     size_t size; /* usable bytes after the header */
-    /* Keeps the payload 64-byte aligned for tensors and SIMD loads. */
-    _Alignas(64) char data[];
+    /* As aligned as the allocator's blocks (16 bytes with glibc); larger
+     * alignments are made by skipping bytes, which chunk sizes allow for. */
+    char data[];
 };
+
+/* Bytes an allocation of `size` at alignment `align` may need in a fresh
+ * chunk, or SIZE_MAX on overflow. */
+static size_t with_slack(size_t size, size_t align) {
+    return size > SIZE_MAX - (align - 1) ? SIZE_MAX : size + (align - 1);
+}
+
+static char *align_up(char *p, size_t align) {
+    uintptr_t v = (uintptr_t)p;
+    return p + (((v + (align - 1)) & ~(uintptr_t)(align - 1)) - v);
+}
 
 void nlp__chunk_cache_init(nlp__chunk_cache_t *c, const nlp_allocator_t *a,
                            size_t chunk_size, size_t max_free) {
@@ -91,23 +103,74 @@ void nlp__arena_init(nlp__arena_t *arena, nlp__chunk_cache_t *cache) {
     arena->used = 0;
 }
 
+/* A block larger than a standard chunk gets a chunk of its own, linked
+ * behind the bump chunk so that the free space left there stays in use. */
+static void *alloc_own_chunk(nlp__arena_t *arena, size_t size, size_t align) {
+    nlp__chunk_t *ch = chunk_take(arena->cache, with_slack(size, align));
+    if (!ch) return NULL;
+    nlp__chunk_t **link = arena->chunks && arena->cur ? &arena->chunks->next
+                                                      : &arena->chunks;
+    ch->next = *link;
+    *link = ch;
+    arena->used += size;
+    return align_up(ch->data, align);
+}
+
 void *nlp__arena_alloc(nlp__arena_t *arena, size_t size, size_t align) {
-    uintptr_t cur = (uintptr_t)arena->cur;
-    uintptr_t aligned = (cur + (align - 1)) & ~(uintptr_t)(align - 1);
-    if (!arena->cur || aligned > (uintptr_t)arena->end ||
-        size > (uintptr_t)arena->end - aligned) {
-        /* The payload is 64-byte aligned, so any align <= 64 fits. */
-        nlp__chunk_t *ch = chunk_take(arena->cache, size);
+    if (size > arena->cache->chunk_size) return alloc_own_chunk(arena, size, align);
+    char *aligned = arena->cur ? align_up(arena->cur, align) : NULL;
+    if (!aligned || aligned > arena->end ||
+        size > (size_t)(arena->end - aligned)) {
+        nlp__chunk_t *ch = chunk_take(arena->cache, with_slack(size, align));
         if (!ch) return NULL;
         ch->next = arena->chunks;
         arena->chunks = ch;
-        arena->cur = ch->data;
         arena->end = ch->data + ch->size;
-        aligned = (uintptr_t)arena->cur;
+        aligned = align_up(ch->data, align);
     }
-    arena->cur = (char *)(aligned + size);
+    arena->cur = aligned + size;
     arena->used += size;
-    return (void *)aligned;
+    return aligned;
+}
+
+/* Resizes the chunk of its own that holds p (at most align - 1 bytes into
+ * its data), or returns NULL. realloc may move the data to an address of
+ * another alignment, so the contents then shift to the aligned start. */
+static void *grow_own_chunk(nlp__arena_t *arena, void *p, size_t old_size,
+                            size_t new_size, size_t align) {
+    nlp__chunk_t **link = &arena->chunks;
+    while (*link && !((char *)p >= (*link)->data &&
+                      (size_t)((char *)p - (*link)->data) < align))
+        link = &(*link)->next;
+    size_t need = with_slack(new_size, align);
+    if (!*link || need > SIZE_MAX - sizeof(nlp__chunk_t)) return NULL;
+    size_t old_offset = (size_t)((char *)p - (*link)->data);
+    const nlp_allocator_t *a = arena->cache->alloc;
+    nlp__chunk_t *grown = a->realloc_fn(a->ctx, *link, sizeof(nlp__chunk_t) + need);
+    if (!grown) return NULL;
+    grown->size = need;
+    *link = grown;
+    char *data = align_up(grown->data, align);
+    if (data != grown->data + old_offset)
+        memmove(data, grown->data + old_offset, old_size);
+    arena->used += new_size - old_size;
+    return data;
+}
+
+void *nlp__arena_grow(nlp__arena_t *arena, void *p, size_t old_size,
+                      size_t new_size, size_t align) {
+    if (!p) return nlp__arena_alloc(arena, new_size, align);
+    if (old_size > arena->cache->chunk_size)
+        return grow_own_chunk(arena, p, old_size, new_size, align);
+    if ((char *)p + old_size == arena->cur &&
+        new_size - old_size <= (size_t)(arena->end - arena->cur)) {
+        arena->cur = (char *)p + new_size;
+        arena->used += new_size - old_size;
+        return p;
+    }
+    void *copy = nlp__arena_alloc(arena, new_size, align);
+    if (copy) memcpy(copy, p, old_size);
+    return copy;
 }
 
 char *nlp__arena_strndup(nlp__arena_t *arena, const char *s, size_t len) {

@@ -26,8 +26,8 @@ typedef struct nlp__chunk_cache {
 
 typedef struct nlp__arena {
     nlp__chunk_cache_t *cache;
-    nlp__chunk_t *chunks; /* chunks in use, newest first */
-    char *cur, *end;      /* free space of the newest chunk */
+    nlp__chunk_t *chunks; /* chunks in use; the first is the bump chunk */
+    char *cur, *end;      /* free space of the bump chunk */
     size_t used;          /* bytes handed out since the last reset */
 } nlp__arena_t;
 
@@ -40,6 +40,15 @@ void nlp__arena_init(nlp__arena_t *arena, nlp__chunk_cache_t *cache);
 /* `size` bytes aligned to `align` (a power of two <= 64), or NULL when out
  * of memory. Never returns memory shared with another live allocation. */
 void *nlp__arena_alloc(nlp__arena_t *arena, size_t size, size_t align);
+/* Resizes p, a block of old_size bytes from this arena (NULL: none), to
+ * new_size >= old_size bytes, keeping its contents: in place when it ends
+ * the bump chunk and there is room; by resizing its chunk when it is larger
+ * than a standard chunk and so has one of its own (no abandoned old block,
+ * and with glibc no copy for very large blocks); else by a fresh allocation
+ * and a copy. Returns NULL when out of memory (p stays valid). Arrays that
+ * grow by doubling use it so the arena does not keep every outgrown copy. */
+void *nlp__arena_grow(nlp__arena_t *arena, void *p, size_t old_size,
+                      size_t new_size, size_t align);
 /* Copies s[0..len) and a NUL into the arena. */
 char *nlp__arena_strndup(nlp__arena_t *arena, const char *s, size_t len);
 /* Releases everything allocated since init or the last reset. */

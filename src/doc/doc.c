@@ -27,21 +27,25 @@ void *nlp__doc_alloc(nlp_doc_t *doc, size_t size, size_t align) {
 
 static nlp_status_t reserve_tokens(nlp_doc_t *doc, size_t need) {
     if (need <= doc->cap_tokens) return NLP_OK;
-    size_t cap = doc->cap_tokens ? doc->cap_tokens : INITIAL_TOKENS;
+    size_t old_cap = doc->cap_tokens;
+    size_t cap = old_cap ? old_cap : INITIAL_TOKENS;
     while (cap < need) cap *= 2;
     if (cap > UINT32_MAX - 2 * NLP__DOC_PAD)
         return nlp__fail(NLP_LIMIT, "more than %u tokens in one Doc",
                          UINT32_MAX - 2 * NLP__DOC_PAD);
-    nlp_token_t *block =
-        NLP__ARENA_NEW(doc->arena, nlp_token_t, cap + 2 * NLP__DOC_PAD);
+    /* The block keeps NLP__DOC_PAD entries on either side of the tokens. */
+    nlp_token_t *old = old_cap ? doc->tokens - NLP__DOC_PAD : NULL;
+    size_t old_entries = old_cap ? old_cap + 2 * NLP__DOC_PAD : 0;
+    size_t entries = cap + 2 * NLP__DOC_PAD;
+    nlp_token_t *block = nlp__arena_grow(
+        doc->arena, old, old_entries * sizeof(nlp_token_t),
+        entries * sizeof(nlp_token_t), _Alignof(nlp_token_t));
     if (!block) return NLP_NOMEM;
-    /* Padding tokens read as empty words with no annotation. */
-    memset(block, 0, sizeof(nlp_token_t) * (cap + 2 * NLP__DOC_PAD));
-    for (size_t i = 0; i < cap + 2 * NLP__DOC_PAD; i++)
+    /* New entries, the trailing padding among them, read as empty words
+     * with no annotation; the old trailing padding was never written. */
+    memset(block + old_entries, 0, sizeof(nlp_token_t) * (entries - old_entries));
+    for (size_t i = old_entries; i < entries; i++)
         block[i].lex = &nlp__empty_lexeme;
-    if (doc->n_tokens)
-        memcpy(block + NLP__DOC_PAD, doc->tokens,
-               doc->n_tokens * sizeof(nlp_token_t));
     doc->tokens = block + NLP__DOC_PAD;
     doc->cap_tokens = (uint32_t)cap;
     return NLP_OK;
