@@ -278,62 +278,71 @@ static nlp_hash_t morph_of(const tagger_t *tg, const nlp_lexeme_t *lex,
     return tg->classes[cls].morph;
 }
 
-/* One greedy left-to-right pass over n words whose static features and
- * identities are given: writes each word's class + 1 to out. `ahead`
- * (n + 2 entries, the last two 0) holds the first pass's classes for the
- * second pass, NULL in the first. */
-static void decode(const tagger_t *tg, const nlp__linear_t *m, size_t n,
-                   const uint64_t *statics, const uint64_t *norms,
-                   const nlp_lexeme_t *const *lex, const uint32_t *ahead,
-                   float *scores, uint32_t *out) {
+/* One greedy left-to-right pass: its model and the classes (+ 1) it gave
+ * the two words before. */
+typedef struct pass {
+    const nlp__linear_t *model;
+    uint32_t m1, m2;
+} pass_t;
+
+/* Tags one word in pass p from its static features and identity, and the
+ * first pass's classes for words i .. i + 2 (`ahead`, second pass only,
+ * else NULL); returns the class + 1. */
+static uint32_t tag_word(const tagger_t *tg, pass_t *p, const uint64_t *statics,
+                         uint64_t norm, const nlp_lexeme_t *lex,
+                         const uint32_t *ahead, float *scores) {
     uint64_t feats[MAX_FEATS];
-    uint32_t m1 = 0, m2 = 0;
-    for (size_t i = 0; i < n; i++) {
-        memcpy(feats, statics + i * N_STATIC, N_STATIC * sizeof *feats);
-        size_t k = N_STATIC + history_features(lex[i], norms[i], m1, m2, feats + N_STATIC);
-        if (ahead) k += ahead_features(norms[i], m1, ahead + i, feats + k);
-        nlp__linear_scores(m, feats, k, scores);
-        uint32_t c = argmax(scores, tg->n_classes);
-        out[i] = c + 1;
-        m2 = m1;
-        m1 = c + 1;
-    }
+    memcpy(feats, statics, N_STATIC * sizeof *feats);
+    size_t k = N_STATIC + history_features(lex, norm, p->m1, p->m2, feats + N_STATIC);
+    if (ahead) k += ahead_features(norm, p->m1, ahead, feats + k);
+    nlp__linear_scores(p->model, feats, k, scores);
+    uint32_t c = argmax(scores, tg->n_classes) + 1;
+    p->m2 = p->m1;
+    p->m1 = c;
+    return c;
 }
+
+/* The second pass trails the first by AHEAD words (it reads the first
+ * pass's classes of words i .. i + AHEAD), so both run in one sweep and
+ * only the last RING words' features are kept: memory does not grow with
+ * the Doc. */
+#define AHEAD 2
+#define RING 4 /* > AHEAD */
 
 static nlp_status_t tagger_process(const nlp__component_t *self, nlp_doc_t *doc,
                                    nlp__arena_t *scratch) {
     const tagger_t *tg = (const tagger_t *)self;
     size_t n = doc->n_tokens;
     float *scores = NLP__ARENA_NEW(scratch, float, tg->n_classes);
-    uint64_t *statics = NLP__ARENA_NEW(scratch, uint64_t, n * N_STATIC + 1);
-    uint64_t *norms = NLP__ARENA_NEW(scratch, uint64_t, n + 1);
-    const nlp_lexeme_t **lex = NLP__ARENA_NEW(scratch, const nlp_lexeme_t *, n + 1);
-    uint32_t *first = NLP__ARENA_NEW(scratch, uint32_t, n + 2);
-    uint32_t *second = NLP__ARENA_NEW(scratch, uint32_t, n + 1);
-    if (!scores || !statics || !norms || !lex || !first || !second) return NLP_NOMEM;
-    const nlp_token_t *t = doc->tokens;
+    if (!scores) return NLP_NOMEM;
+    uint64_t statics[RING][N_STATIC], norms[RING];
+    uint32_t first[RING];
+    pass_t pass1 = {&tg->model, 0, 0}, pass2 = {&tg->model2, 0, 0};
+    nlp_token_t *t = doc->tokens;
     /* The ambiguity window slides: each step looks up one new word. */
     amb_window_t amb = {0, 0, amb_of(tg, t[0].lex), amb_of(tg, t[1].lex),
                         amb_of(tg, t[2].lex)};
-    for (uint32_t i = 0; i < n; i++) {
-        static_features(doc, i, &amb, statics + (size_t)i * N_STATIC);
-        lex[i] = t[i].lex;
-        norms[i] = known_norm(t[i].lex, amb.w);
-        amb.m2 = amb.m1;
-        amb.m1 = amb.w;
-        amb.w = amb.p1;
-        amb.p1 = amb.p2;
-        amb.p2 = amb_of(tg, t[i + 3].lex);
-    }
-    first[n] = first[n + 1] = 0;
-    decode(tg, &tg->model, n, statics, norms, lex, NULL, scores, first);
-    decode(tg, &tg->model2, n, statics, norms, lex, first, scores, second);
-    for (uint32_t i = 0; i < n; i++) {
-        nlp_token_t *tok = &doc->tokens[i];
-        uint32_t c = second[i] - 1;
-        tok->tag = tg->classes[c].tag;
-        tok->pos = tg->classes[c].pos;
-        tok->morph = morph_of(tg, tok->lex, c);
+    for (size_t j = 0; j < n + AHEAD; j++) {
+        if (j < n) {
+            size_t r = j % RING;
+            static_features(doc, (uint32_t)j, &amb, statics[r]);
+            norms[r] = known_norm(t[j].lex, amb.w);
+            amb.m2 = amb.m1;
+            amb.m1 = amb.w;
+            amb.w = amb.p1;
+            amb.p1 = amb.p2;
+            amb.p2 = amb_of(tg, t[j + 3].lex);
+            first[r] = tag_word(tg, &pass1, statics[r], norms[r], t[j].lex, NULL, scores);
+        }
+        if (j < AHEAD) continue;
+        size_t i = j - AHEAD, r = i % RING;
+        uint32_t ahead[AHEAD + 1];
+        for (size_t k = 0; k <= AHEAD; k++)
+            ahead[k] = i + k < n ? first[(i + k) % RING] : 0;
+        uint32_t c = tag_word(tg, &pass2, statics[r], norms[r], t[i].lex, ahead, scores) - 1;
+        t[i].tag = tg->classes[c].tag;
+        t[i].pos = tg->classes[c].pos;
+        t[i].morph = morph_of(tg, t[i].lex, c);
     }
     doc->layers |= NLP_HAS_TAG | NLP_HAS_POS | NLP_HAS_MORPH;
     return NLP_OK;
@@ -911,9 +920,10 @@ static nlp_status_t tag_train_words(const tagger_t *tg, const train_data_t *td,
     if (!st && !scores) st = NLP_NOMEM;
     for (size_t s = 0; s < td->n_sents && !st; s++) {
         if (ps->n_folds && !held_out(ps, s)) continue;
-        size_t start = td->sent_start[s], n = td->sent_start[s + 1] - start;
-        decode(tg, &m, n, td->feats + start * N_STATIC, td->norm + start, td->lex + start,
-               NULL, scores, out + start);
+        pass_t first = {&m, 0, 0};
+        for (size_t w = td->sent_start[s]; w < td->sent_start[s + 1]; w++)
+            out[w] = tag_word(tg, &first, td->feats + w * N_STATIC, td->norm[w],
+                              td->lex[w], NULL, scores);
     }
     nlp__free(tg->alloc, scores);
     return st;
