@@ -253,6 +253,19 @@ static void test_arena_grow_keeps_contents(void **state) {
         assert_int_equal(alloc.live, chunks); /* resized, not added */
     }
     assert_int_equal(arena.used, used + 32 + size - 8192);
+
+    /* A block that outgrows the chunk size leaves the bump chunk, even
+     * where the bump chunk (made larger for alignment) has room. */
+    nlp__arena_reset(&arena);
+    unsigned char *edge = nlp__arena_alloc(&arena, 4090, 64);
+    assert_non_null(edge);
+    edge = nlp__arena_grow(&arena, edge, 4090, 4097, 64);
+    assert_non_null(edge);
+    edge = nlp__arena_grow(&arena, edge, 4097, 20000, 64);
+    assert_non_null(edge);
+    unsigned char *after = nlp__arena_alloc(&arena, 4, 8);
+    assert_non_null(after);
+    after[0] = 1; /* AddressSanitizer: the bump chunk is still live */
     nlp__arena_destroy(&arena);
     nlp__chunk_cache_destroy(&cache);
     assert_int_equal(alloc.live, 0);

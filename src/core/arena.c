@@ -1,6 +1,7 @@
 /* Chunked bump allocation with a bounded cache of released chunks. */
 #include "arena.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -30,8 +31,10 @@ struct nlp__chunk {
 };
 
 /* Bytes an allocation of `size` at alignment `align` may need in a fresh
- * chunk, or SIZE_MAX on overflow. */
+ * chunk (no more than size when the allocator's blocks are aligned
+ * enough), or SIZE_MAX on overflow. */
 static size_t with_slack(size_t size, size_t align) {
+    if (align <= _Alignof(max_align_t)) return size;
     return size > SIZE_MAX - (align - 1) ? SIZE_MAX : size + (align - 1);
 }
 
@@ -133,14 +136,15 @@ void *nlp__arena_alloc(nlp__arena_t *arena, size_t size, size_t align) {
     return aligned;
 }
 
-/* Resizes the chunk of its own that holds p (at most align - 1 bytes into
- * its data), or returns NULL. realloc may move the data to an address of
- * another alignment, so the contents then shift to the aligned start. */
+/* Resizes the chunk of its own that holds p, or returns NULL. realloc may
+ * move the data to an address of another alignment, so the contents then
+ * shift to the aligned start. */
 static void *grow_own_chunk(nlp__arena_t *arena, void *p, size_t old_size,
                             size_t new_size, size_t align) {
-    nlp__chunk_t **link = &arena->chunks;
+    /* The bump chunk never holds a block larger than a chunk. */
+    nlp__chunk_t **link = arena->cur ? &arena->chunks->next : &arena->chunks;
     while (*link && !((char *)p >= (*link)->data &&
-                      (size_t)((char *)p - (*link)->data) < align))
+                      (size_t)((char *)p - (*link)->data) < (*link)->size))
         link = &(*link)->next;
     size_t need = with_slack(new_size, align);
     if (!*link || need > SIZE_MAX - sizeof(nlp__chunk_t)) return NULL;
@@ -162,7 +166,7 @@ void *nlp__arena_grow(nlp__arena_t *arena, void *p, size_t old_size,
     if (!p) return nlp__arena_alloc(arena, new_size, align);
     if (old_size > arena->cache->chunk_size)
         return grow_own_chunk(arena, p, old_size, new_size, align);
-    if ((char *)p + old_size == arena->cur &&
+    if ((char *)p + old_size == arena->cur && new_size <= arena->cache->chunk_size &&
         new_size - old_size <= (size_t)(arena->end - arena->cur)) {
         arena->cur = (char *)p + new_size;
         arena->used += new_size - old_size;

@@ -37,6 +37,7 @@ static nlp_status_t reserve_tokens(nlp_doc_t *doc, size_t need) {
     nlp_token_t *old = old_cap ? doc->tokens - NLP__DOC_PAD : NULL;
     size_t old_entries = old_cap ? old_cap + 2 * NLP__DOC_PAD : 0;
     size_t entries = cap + 2 * NLP__DOC_PAD;
+    if (nlp__mul_overflows(entries, sizeof(nlp_token_t))) return NLP_NOMEM;
     nlp_token_t *block = nlp__arena_grow(
         doc->arena, old, old_entries * sizeof(nlp_token_t),
         entries * sizeof(nlp_token_t), _Alignof(nlp_token_t));
