@@ -615,6 +615,75 @@ static void test_ner_features_stay_in_their_sentence(void **state) {
     nlp__vocab_free(v);
 }
 
+/* One Doc of every fixture sentence, longest first (so the per-sentence
+ * buffers hold leftovers of longer sentences), gets exactly the entities
+ * each sentence gets alone, shifted by its offset. */
+static void test_ner_doc_of_many_sentences_matches_each_alone(void **state) {
+    (void)state;
+    trained_t t;
+    train_fixture(&t, NULL);
+    const nlp__corpus_t *c = t.corpus;
+    const char *words[256];
+    size_t lens[256], order[64], n = 0;
+    uint8_t spaces[256];
+    for (size_t s = 0; s < c->n_sents; s++) order[s] = s;
+    for (size_t a = 0; a < c->n_sents; a++) /* longest first */
+        for (size_t b = a + 1; b < c->n_sents; b++)
+            if (c->sents[order[b]].n_words > c->sents[order[a]].n_words) {
+                size_t x = order[a];
+                order[a] = order[b];
+                order[b] = x;
+            }
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, NULL, 64u << 10, 2);
+    nlp__arena_init(&scratch, &cache);
+    nlp_span_t expected[64];
+    size_t n_expected = 0, firsts[64];
+    for (size_t k = 0; k < c->n_sents; k++) {
+        const nlp__gold_sent_t *sent = &c->sents[order[k]];
+        firsts[k] = n;
+        for (uint32_t i = 0; i < sent->n_words; i++, n++) {
+            words[n] = sent->words[i].form;
+            lens[n] = strlen(words[n]);
+            spaces[n] = 1;
+        }
+        nlp_doc_t *alone;
+        assert_int_equal(nlp__gold_doc(t.vocab, sent, &alone), NLP_OK);
+        assert_int_equal(t.ner->ops->process(t.ner, alone, &scratch), NLP_OK);
+        nlp__arena_reset(&scratch);
+        const nlp_span_t *ents;
+        size_t n_ents;
+        assert_int_equal(nlp_doc_ents(alone, &ents, &n_ents), NLP_OK);
+        for (size_t e = 0; e < n_ents; e++) {
+            expected[n_expected] = ents[e];
+            expected[n_expected].start += (uint32_t)firsts[k];
+            expected[n_expected++].end += (uint32_t)firsts[k];
+        }
+        nlp_doc_free(alone);
+    }
+    assert_true(n_expected > 0);
+    nlp_doc_t *doc;
+    assert_int_equal(nlp__doc_from_words(t.vocab, NULL, words, lens, spaces, n, &doc), NLP_OK);
+    for (size_t i = 0; i < n; i++) doc->tokens[i].sent_start = 0;
+    for (size_t k = 0; k < c->n_sents; k++) doc->tokens[firsts[k]].sent_start = 1;
+    doc->layers |= NLP_HAS_SENTS;
+    assert_int_equal(t.ner->ops->process(t.ner, doc, &scratch), NLP_OK);
+    const nlp_span_t *ents;
+    size_t n_ents;
+    assert_int_equal(nlp_doc_ents(doc, &ents, &n_ents), NLP_OK);
+    assert_int_equal(n_ents, n_expected);
+    for (size_t e = 0; e < n_ents; e++) {
+        assert_int_equal(ents[e].start, expected[e].start);
+        assert_int_equal(ents[e].end, expected[e].end);
+        assert_true(ents[e].label == expected[e].label);
+    }
+    nlp_doc_free(doc);
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+    trained_free(&t);
+}
+
 static void test_ner_train_rejects_corpus_without_entities(void **state) {
     (void)state;
     static const char plain[] = "1\tno\tO\n2\tnames\tO\n3\there\tO\n\n";
@@ -679,6 +748,7 @@ int main(void) {
         cmocka_unit_test(test_ner_label_bias_section),
         cmocka_unit_test(test_ner_hide_word_features),
         cmocka_unit_test(test_ner_features_stay_in_their_sentence),
+        cmocka_unit_test(test_ner_doc_of_many_sentences_matches_each_alone),
         cmocka_unit_test(test_ner_train_rejects_corpus_without_entities),
         cmocka_unit_test(test_ner_ewt_dev_score),
     };

@@ -104,24 +104,75 @@ static void apply_bias(const ner_t *ner, float *scores) {
     }
 }
 
-/* Labels the tokens of `doc` and sets its entities. */
+/* Per-sentence buffers of ner_process, grown to the longest sentence. */
+typedef struct sentence_buffers {
+    nlp__ner_token_t *tokens; /* NLP__NER_TOKEN_PAD empty entries first */
+    uint64_t *lower;
+    uint32_t *codes;
+    size_t cap; /* words */
+} sentence_buffers_t;
+
+static nlp_status_t buffers_reserve(sentence_buffers_t *b, size_t n,
+                                    nlp__arena_t *scratch) {
+    if (n <= b->cap) return NLP_OK;
+    size_t cap = b->cap ? 2 * b->cap : 64;
+    while (cap < n) cap *= 2;
+    size_t pad = NLP__NER_TOKEN_PAD, old_entries = b->cap ? b->cap + 2 * pad : 0;
+    if (nlp__mul_overflows(cap + 2 * pad, sizeof *b->tokens))
+        return nlp__fail(NLP_LIMIT, "ner: sentence of %zu tokens", n);
+    nlp__ner_token_t *tokens = nlp__arena_grow(
+        scratch, b->tokens, old_entries * sizeof *tokens,
+        (cap + 2 * pad) * sizeof *tokens, _Alignof(nlp__ner_token_t));
+    if (!tokens) return NLP_NOMEM;
+    b->tokens = tokens;
+    if (!old_entries) /* the leading padding, never written after */
+        for (size_t k = 0; k < pad; k++) nlp__ner_sentence_pad(&tokens[k]);
+    uint64_t *lower = NLP__ARENA_NEW(scratch, uint64_t, cap);
+    uint32_t *codes = NLP__ARENA_NEW(scratch, uint32_t, cap);
+    if (!lower || !codes) return NLP_NOMEM;
+    b->lower = lower;
+    b->codes = codes;
+    b->cap = cap;
+    return NLP_OK;
+}
+
+/* Appends an entity to a growing array. */
+static nlp_status_t push_ent(nlp_span_t **ents, size_t *n, size_t *cap,
+                             nlp_span_t span, nlp__arena_t *scratch) {
+    if (*n == *cap) {
+        size_t grown = *cap ? 2 * *cap : 16;
+        if (nlp__mul_overflows(grown, sizeof **ents)) return NLP_NOMEM;
+        nlp_span_t *e = nlp__arena_grow(scratch, *ents, *cap * sizeof **ents,
+                                        grown * sizeof **ents, _Alignof(nlp_span_t));
+        if (!e) return NLP_NOMEM;
+        *ents = e;
+        *cap = grown;
+    }
+    (*ents)[(*n)++] = span;
+    return NLP_OK;
+}
+
+/* Labels the tokens of `doc` and sets its entities. Features never cross a
+ * sentence boundary, so sentences are gathered one at a time and memory
+ * follows the longest sentence, not the Doc. */
 static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
                                 nlp__arena_t *scratch) {
     const ner_t *ner = (const ner_t *)self;
     nlp_status_t st = nlp__doc_check(doc);
     if (st) return st;
     uint32_t n = doc->n_tokens;
-    nlp__ner_token_t *tokens;
-    if ((st = nlp__ner_tokens_fill(doc, &ner->lexicon, scratch, &tokens))) return st;
     float *scores = NLP__ARENA_NEW(scratch, float, ner->n_actions);
-    nlp_span_t *ents = NLP__ARENA_NEW(scratch, nlp_span_t, n ? n : 1);
-    if (!scores || !ents) return NLP_NOMEM;
+    if (!scores) return NLP_NOMEM;
+    sentence_buffers_t buf = {0};
+    nlp_span_t *ents = NULL;
+    size_t n_ents = 0, cap_ents = 0;
     uint64_t feats[NLP__NER_MAX_FEATS];
-    size_t n_ents = 0;
-    /* Sentence by sentence, in the padded layout of nlp__ner_tokens_fill. */
-    const nlp__ner_token_t *sent = tokens;
     for (uint32_t start = 0; start < n;) {
         uint32_t end = nlp__doc_sent_end(doc, start);
+        if ((st = buffers_reserve(&buf, end - start, scratch))) return st;
+        nlp__ner_token_t *sent = buf.tokens + NLP__NER_TOKEN_PAD;
+        nlp__ner_sentence_fill(doc, start, end, &ner->lexicon, sent, buf.lower,
+                               buf.codes);
         nlp__biluo_state_t s = nlp__biluo_init(0, end - start);
         uint32_t prev1 = NLP__NER_NO_ACTION, prev2 = NLP__NER_NO_ACTION;
         while (!nlp__biluo_done(&s)) {
@@ -136,13 +187,15 @@ static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
             bool has_span;
             if ((st = nlp__biluo_apply(&s, ner->n_labels, action, &span, &has_span)))
                 return st;
-            if (has_span)
-                ents[n_ents++] = (nlp_span_t){start + span.start, start + span.end,
-                                              0, 0, ner->label_ids[span.label]};
+            if (has_span &&
+                (st = push_ent(&ents, &n_ents, &cap_ents,
+                               (nlp_span_t){start + span.start, start + span.end, 0,
+                                            0, ner->label_ids[span.label]},
+                               scratch)))
+                return st;
             prev2 = prev1;
             prev1 = action;
         }
-        sent += end - start + NLP__NER_TOKEN_PAD;
         start = end;
     }
     /* nlp__doc_set_ents fills in the character offsets. */

@@ -179,6 +179,7 @@ static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
     const nlp_lexeme_t *lex = tok->lex;
     const char *s = doc->text + tok->idx;
     size_t len = tok->len;
+    *a = (nlp__ner_token_t){0}; /* sentence attributes start empty */
     a->orth = lex->orth;
     a->norm = lex->norm;
     a->lower = lex->lower;
@@ -228,6 +229,21 @@ static void fill_sentence(nlp__ner_token_t *t, uint32_t n,
     }
 }
 
+void nlp__ner_sentence_pad(nlp__ner_token_t *t) {
+    *t = (nlp__ner_token_t){.kind = KIND_NONE};
+}
+
+void nlp__ner_sentence_fill(const nlp_doc_t *doc, uint32_t start, uint32_t end,
+                            const nlp__ner_lexicon_t *lexicon,
+                            nlp__ner_token_t *t, uint64_t *lower,
+                            uint32_t *codes) {
+    for (uint32_t i = start; i < end; i++) fill_word(&t[i - start], doc, i, lexicon);
+    fill_sentence(t, end - start, lexicon, lower, codes);
+    /* A longer sentence may have been here before. */
+    for (uint32_t k = 0; k < NLP__NER_TOKEN_PAD; k++)
+        nlp__ner_sentence_pad(&t[end - start + k]);
+}
+
 nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
                                   const nlp__ner_lexicon_t *lexicon,
                                   nlp__arena_t *scratch,
@@ -240,13 +256,11 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
     uint64_t *lower = NLP__ARENA_NEW(scratch, uint64_t, n ? n : 1);
     uint32_t *codes = NLP__ARENA_NEW(scratch, uint32_t, n ? n : 1);
     if (!all || !lower || !codes) return NLP_NOMEM;
-    memset(all, 0, total * sizeof *all);
-    for (size_t k = 0; k < total; k++) all[k].kind = KIND_NONE;
+    for (size_t k = 0; k < NLP__NER_TOKEN_PAD; k++) nlp__ner_sentence_pad(&all[k]);
     nlp__ner_token_t *t = all + NLP__NER_TOKEN_PAD;
     for (uint32_t start = 0; start < n;) {
         uint32_t end = nlp__doc_sent_end(doc, start);
-        for (uint32_t i = start; i < end; i++) fill_word(&t[i - start], doc, i, lexicon);
-        fill_sentence(t, end - start, lexicon, lower, codes);
+        nlp__ner_sentence_fill(doc, start, end, lexicon, t, lower, codes);
         t += end - start + NLP__NER_TOKEN_PAD;
         start = end;
     }

@@ -50,6 +50,17 @@ typedef struct nlp__ner_token {
  * bag reads four words away). */
 #define NLP__NER_TOKEN_PAD 4
 
+/* Fills t[0 .. end - start) with the attributes of the sentence
+ * [start, end) of `doc`, and empties the NLP__NER_TOKEN_PAD entries after
+ * it; the NLP__NER_TOKEN_PAD entries before t must be empty already.
+ * `lower` and `codes` are scratch of end - start entries. */
+void nlp__ner_sentence_fill(const nlp_doc_t *doc, uint32_t start, uint32_t end,
+                            const nlp__ner_lexicon_t *lexicon,
+                            nlp__ner_token_t *t, uint64_t *lower,
+                            uint32_t *codes);
+/* Makes *t an empty (padding) entry. */
+void nlp__ner_sentence_pad(nlp__ner_token_t *t);
+
 /* Gathers the attributes of every token of `doc` into an array carved from
  * `scratch` (valid until the scratch arena is reset). Sentences are the
  * Doc's (nlp__doc_sent_end) and lie one after the other, each with
