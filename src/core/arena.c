@@ -106,13 +106,18 @@ void nlp__arena_init(nlp__arena_t *arena, nlp__chunk_cache_t *cache) {
     arena->used = 0;
 }
 
+/* The link where chunks of their own start: behind the bump chunk, which
+ * exists while cur is set. */
+static nlp__chunk_t **own_chunks(nlp__arena_t *arena) {
+    return arena->cur ? &arena->chunks->next : &arena->chunks;
+}
+
 /* A block larger than a standard chunk gets a chunk of its own, linked
  * behind the bump chunk so that the free space left there stays in use. */
 static void *alloc_own_chunk(nlp__arena_t *arena, size_t size, size_t align) {
     nlp__chunk_t *ch = chunk_take(arena->cache, with_slack(size, align));
     if (!ch) return NULL;
-    nlp__chunk_t **link = arena->chunks && arena->cur ? &arena->chunks->next
-                                                      : &arena->chunks;
+    nlp__chunk_t **link = own_chunks(arena);
     ch->next = *link;
     *link = ch;
     arena->used += size;
@@ -141,8 +146,7 @@ void *nlp__arena_alloc(nlp__arena_t *arena, size_t size, size_t align) {
  * shift to the aligned start. */
 static void *grow_own_chunk(nlp__arena_t *arena, void *p, size_t old_size,
                             size_t new_size, size_t align) {
-    /* The bump chunk never holds a block larger than a chunk. */
-    nlp__chunk_t **link = arena->cur ? &arena->chunks->next : &arena->chunks;
+    nlp__chunk_t **link = own_chunks(arena);
     while (*link && !((char *)p >= (*link)->data &&
                       (size_t)((char *)p - (*link)->data) < (*link)->size))
         link = &(*link)->next;

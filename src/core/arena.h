@@ -64,4 +64,15 @@ void nlp__arena_destroy(nlp__arena_t *arena);
                   : nlp__arena_alloc((arena), (size_t)(count) * sizeof(type), \
                                      _Alignof(type))))
 
+/* Typed, overflow-checked nlp__arena_grow of an array of `type` from
+ * old_count to new_count entries: NULL when the size overflows or memory
+ * runs out (p stays valid). */
+#define NLP__ARENA_GROW(arena, p, type, old_count, new_count)                  \
+    ((type *)(nlp__mul_overflows((size_t)(new_count), sizeof(type))           \
+                  ? NULL                                                       \
+                  : nlp__arena_grow((arena), (p),                             \
+                                    (size_t)(old_count) * sizeof(type),       \
+                                    (size_t)(new_count) * sizeof(type),       \
+                                    _Alignof(type))))
+
 #endif

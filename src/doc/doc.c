@@ -37,10 +37,8 @@ static nlp_status_t reserve_tokens(nlp_doc_t *doc, size_t need) {
     nlp_token_t *old = old_cap ? doc->tokens - NLP__DOC_PAD : NULL;
     size_t old_entries = old_cap ? old_cap + 2 * NLP__DOC_PAD : 0;
     size_t entries = cap + 2 * NLP__DOC_PAD;
-    if (nlp__mul_overflows(entries, sizeof(nlp_token_t))) return NLP_NOMEM;
-    nlp_token_t *block = nlp__arena_grow(
-        doc->arena, old, old_entries * sizeof(nlp_token_t),
-        entries * sizeof(nlp_token_t), _Alignof(nlp_token_t));
+    nlp_token_t *block =
+        NLP__ARENA_GROW(doc->arena, old, nlp_token_t, old_entries, entries);
     if (!block) return NLP_NOMEM;
     /* New entries, the trailing padding among them, read as empty words
      * with no annotation; the old trailing padding was never written. */

@@ -118,11 +118,8 @@ static nlp_status_t buffers_reserve(sentence_buffers_t *b, size_t n,
     size_t cap = b->cap ? 2 * b->cap : 64;
     while (cap < n) cap *= 2;
     size_t pad = NLP__NER_TOKEN_PAD, old_entries = b->cap ? b->cap + 2 * pad : 0;
-    if (nlp__mul_overflows(cap + 2 * pad, sizeof *b->tokens))
-        return nlp__fail(NLP_LIMIT, "ner: sentence of %zu tokens", n);
-    nlp__ner_token_t *tokens = nlp__arena_grow(
-        scratch, b->tokens, old_entries * sizeof *tokens,
-        (cap + 2 * pad) * sizeof *tokens, _Alignof(nlp__ner_token_t));
+    nlp__ner_token_t *tokens = NLP__ARENA_GROW(scratch, b->tokens, nlp__ner_token_t,
+                                               old_entries, cap + 2 * pad);
     if (!tokens) return NLP_NOMEM;
     b->tokens = tokens;
     if (!old_entries) /* the leading padding, never written after */
@@ -141,9 +138,7 @@ static nlp_status_t push_ent(nlp_span_t **ents, size_t *n, size_t *cap,
                              nlp_span_t span, nlp__arena_t *scratch) {
     if (*n == *cap) {
         size_t grown = *cap ? 2 * *cap : 16;
-        if (nlp__mul_overflows(grown, sizeof **ents)) return NLP_NOMEM;
-        nlp_span_t *e = nlp__arena_grow(scratch, *ents, *cap * sizeof **ents,
-                                        grown * sizeof **ents, _Alignof(nlp_span_t));
+        nlp_span_t *e = NLP__ARENA_GROW(scratch, *ents, nlp_span_t, *cap, grown);
         if (!e) return NLP_NOMEM;
         *ents = e;
         *cap = grown;
