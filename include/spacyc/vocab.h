@@ -53,6 +53,12 @@ typedef struct nlp_lexeme {
     uint32_t length;   /* length in Unicode code points */
     uint32_t n_bytes;  /* length in bytes of the orth string */
     uint32_t id;       /* dense index: permanent lexemes count from 0 */
+    /* From the model's word statistics (0 without them): the Brown cluster
+     * of the word, or of its lower case when the word has none, as a 1
+     * followed by the cluster path's bits; and the word's natural log
+     * probability in the statistics' corpus. */
+    uint32_t cluster;
+    float prob;
 } nlp_lexeme_t;
 
 /* Adds a string to the store and returns its id in *out. zone == NULL adds

@@ -7,9 +7,13 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "io/corpus.h"
+#include "io/word_stats_files.h"
 #include "models/jackknife.h"
 #include "models/train.h"
 #include "pipeline/nlp.h"
+
+/* Rarer words keep only their cluster: the table stays a few MB. */
+#define DEFAULT_MIN_WORD_PROB -17.0f
 
 static int usage(void) {
     fprintf(stderr,
@@ -17,9 +21,14 @@ static int usage(void) {
         "                    [--ner-train FILE.iob2 --ner-dev FILE.iob2]\n"
         "                    [--pipeline tagger,lemmatizer,senter,parser,ner]\n"
         "                    [--epochs N] [--seed N] [--name NAME]\n"
+        "                    [--clusters PATHS] [--word-probs FILE] [--min-word-prob P]\n"
         "  Trains each component in order (later ones see the earlier ones'\n"
         "  predictions), prints dev scores per epoch, keeps each component's\n"
-        "  best epoch and writes one model file.\n");
+        "  best epoch and writes one model file. --clusters (Brown clusters,\n"
+        "  \"<path>\\t<word>\" lines) and --word-probs (\"<log prob>\\t<word>\"\n"
+        "  lines) add word statistics from a large corpus, kept in the model;\n"
+        "  probabilities below --min-word-prob (default %g) are left out.\n",
+        (double)DEFAULT_MIN_WORD_PROB);
     return 2;
 }
 
@@ -52,13 +61,16 @@ static const trainer_t *find_trainer(const char *name, size_t len) {
 
 typedef struct train_args {
     const char *train, *dev, *ner_train, *ner_dev, *output, *pipeline, *name;
+    const char *clusters, *word_probs;
+    float min_word_prob;
     unsigned epochs;
     unsigned long long seed;
 } train_args_t;
 
 static int parse_args(int argc, char **argv, train_args_t *a) {
     *a = (train_args_t){.pipeline = "tagger,lemmatizer,senter,parser,ner",
-                        .name = "en_default", .seed = 1};
+                        .name = "en_default", .seed = 1,
+                        .min_word_prob = DEFAULT_MIN_WORD_PROB};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], **dst = NULL;
         if (!strcmp(o, "--train")) dst = &a->train;
@@ -68,16 +80,38 @@ static int parse_args(int argc, char **argv, train_args_t *a) {
         else if (!strcmp(o, "-o") || !strcmp(o, "--output")) dst = &a->output;
         else if (!strcmp(o, "--pipeline")) dst = &a->pipeline;
         else if (!strcmp(o, "--name")) dst = &a->name;
-        else if (!strcmp(o, "--epochs") || !strcmp(o, "--seed")) {
+        else if (!strcmp(o, "--clusters")) dst = &a->clusters;
+        else if (!strcmp(o, "--word-probs")) dst = &a->word_probs;
+        else if (!strcmp(o, "--epochs") || !strcmp(o, "--seed") ||
+                 !strcmp(o, "--min-word-prob")) {
             const char *v = nlp_cli_value(argc, argv, &i);
             if (!v) return 2;
             if (o[2] == 'e') a->epochs = (unsigned)strtoul(v, NULL, 10);
-            else a->seed = strtoull(v, NULL, 10);
+            else if (o[2] == 's') a->seed = strtoull(v, NULL, 10);
+            else a->min_word_prob = strtof(v, NULL);
             continue;
         } else return usage();
         if (!(*dst = nlp_cli_value(argc, argv, &i))) return 2;
     }
     if (!a->output) return usage();
+    return 0;
+}
+
+/* Reads the word statistics into the vocabulary before any training
+ * lexeme is made; 0 on success, with a line for the log. */
+static int load_word_stats(nlp_t *nlp, const train_args_t *a) {
+    if (!a->clusters && !a->word_probs) return 0;
+    void *image;
+    size_t len;
+    nlp__word_stats_counts_t n;
+    nlp_status_t st = nlp__word_stats_read(NULL, a->clusters, a->word_probs,
+                                           a->min_word_prob, &image, &len, &n);
+    if (!st) st = nlp__vocab_set_word_stats(nlp->vocab, image, len, 1);
+    if (st) return nlp_cli_error("word statistics", st);
+    fprintf(stderr, "word statistics: %zu words (%zu with a cluster, %zu with a "
+            "probability of at least %g, %zu lost to clashes), %.1f MB\n",
+            n.words, n.clusters, n.probs, (double)a->min_word_prob, n.dropped,
+            (double)len / 1e6);
     return 0;
 }
 
@@ -104,6 +138,7 @@ int nlp_cli_train(int argc, char **argv) {
     if (st) return nlp_cli_error("cannot create the pipeline", st);
     rc = 1;
     double t0 = nlp_cli_now();
+    if (load_word_stats(nlp, &a)) goto out;
     /* The trainers of the components so far; NULL for those trained on
      * other data, which a jackknife over this corpus cannot retrain. */
     nlp__train_fn done[MAX_COMPONENTS];
@@ -173,8 +208,10 @@ int nlp_cli_train(int argc, char **argv) {
         done[n_done++] = t->wants_ner_data ? NULL : t->train;
     }
     char sources[8192];
-    snprintf(sources, sizeof sources, "%s%s%s", a.train ? a.train : "",
-             a.ner_train ? " " : "", a.ner_train ? a.ner_train : "");
+    snprintf(sources, sizeof sources, "%s%s%s%s%s%s%s", a.train ? a.train : "",
+             a.ner_train ? " " : "", a.ner_train ? a.ner_train : "",
+             a.clusters ? " " : "", a.clusters ? a.clusters : "",
+             a.word_probs ? " " : "", a.word_probs ? a.word_probs : "");
     if ((st = nlp__set_meta(nlp, "name", a.name)) ||
         (st = nlp__set_meta(nlp, "version", NLP_VERSION_STRING)) ||
         (st = nlp__set_meta(nlp, "license", "CC BY-SA 4.0 (training data)")) ||

@@ -228,6 +228,17 @@ static size_t lower_text(const decoded_t *d, const char *s, size_t len,
     return len;
 }
 
+void nlp__lexattrs_word_stats(const nlp_vocab_t *v, nlp_lexeme_t *lex) {
+    nlp__word_stat_t w = nlp__word_stats_get(&v->word_stats, lex->orth);
+    /* Sentence-initial and shouted forms borrow the cluster of the lower
+     * case; the probability stays the form's own, since how often a word
+     * is capitalised is what tells names from common words. */
+    if (!w.cluster && lex->lower != lex->orth)
+        w.cluster = nlp__word_stats_get(&v->word_stats, lex->lower).cluster;
+    lex->cluster = w.cluster;
+    lex->prob = w.prob;
+}
+
 nlp_status_t nlp__lexattrs_fill(nlp_vocab_t *v, nlp_zone_t *z, const char *s,
                                 size_t len, nlp_lexeme_t *lex) {
     decoded_t d;
@@ -269,6 +280,7 @@ nlp_status_t nlp__lexattrs_fill(nlp_vocab_t *v, nlp_zone_t *z, const char *s,
     const nlp__string_t *norm = nlp__table_get(&v->norm_exceptions, lex->orth);
     if (!norm) norm = nlp__table_get(&v->norm_exceptions, lex->lower);
     lex->norm = norm ? nlp_hash_string(norm->bytes, norm->len) : lex->lower;
+    nlp__lexattrs_word_stats(v, lex);
 
     /* Shape: X/x/d per character, runs of one kind capped at four. */
     size_t n = 0, run = 0;

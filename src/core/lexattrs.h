@@ -11,4 +11,8 @@
 nlp_status_t nlp__lexattrs_fill(nlp_vocab_t *vocab, nlp_zone_t *zone,
                                 const char *s, size_t len, nlp_lexeme_t *lex);
 
+/* Sets lex->cluster and lex->prob from the vocabulary's word statistics,
+ * by the lexeme's orth and lower ids. */
+void nlp__lexattrs_word_stats(const nlp_vocab_t *vocab, nlp_lexeme_t *lex);
+
 #endif

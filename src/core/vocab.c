@@ -62,6 +62,16 @@ nlp_status_t nlp__vocab_create(const nlp_allocator_t *alloc,
     return NLP_OK;
 }
 
+/* Forgets the word statistics, freeing an image the vocabulary owns. */
+static void drop_word_stats(nlp_vocab_t *v) {
+    /* The image is const for readers; an owned one came from our allocator. */
+    if (v->word_stats_owned) nlp__free(v->alloc, (void *)v->word_stats_image);
+    v->word_stats = (nlp__word_stats_t){0};
+    v->word_stats_image = NULL;
+    v->word_stats_len = 0;
+    v->word_stats_owned = 0;
+}
+
 void nlp__vocab_free(nlp_vocab_t *v) {
     if (!v) return;
     for (size_t i = 0; i < v->n_all_zones; i++) {
@@ -76,11 +86,34 @@ void nlp__vocab_free(nlp_vocab_t *v) {
     nlp__table_destroy(&v->lexemes);
     nlp__table_destroy(&v->stop_words);
     nlp__table_destroy(&v->norm_exceptions);
+    drop_word_stats(v);
     nlp__free(v->alloc, v->lexeme_list);
     nlp__arena_destroy(&v->arena);
     nlp__chunk_cache_destroy(&v->cache);
     pthread_mutex_destroy(&v->pool_lock);
     nlp__free(v->alloc, v);
+}
+
+nlp_status_t nlp__vocab_set_word_stats(nlp_vocab_t *v, const void *image,
+                                       size_t len, int owned) {
+    nlp_status_t st = NLP_OK;
+    nlp__word_stats_t view;
+    if (atomic_load(&v->open_zones) > 0)
+        st = nlp__fail(NLP_ZONE_OPEN, "word statistics change while a zone is open");
+    else
+        st = nlp__word_stats_open(image, len, &view);
+    if (st) {
+        if (owned) nlp__free(v->alloc, (void *)image);
+        return st;
+    }
+    drop_word_stats(v);
+    v->word_stats = view;
+    v->word_stats_image = image;
+    v->word_stats_len = len;
+    v->word_stats_owned = owned;
+    for (size_t i = 0; i < v->n_lexemes; i++)
+        nlp__lexattrs_word_stats(v, v->lexeme_list[i]);
+    return NLP_OK;
 }
 
 static int same_bytes(const nlp__string_t *e, const char *s, size_t len) {

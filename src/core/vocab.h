@@ -16,6 +16,7 @@
 #include "arena.h"
 #include "spacyc/vocab.h"
 #include "table.h"
+#include "word_stats.h"
 
 /* A stored string: its length, then the bytes and a NUL. */
 typedef struct nlp__string {
@@ -64,6 +65,10 @@ struct nlp_vocab {
     const nlp__lex_lang_t *lang;
     nlp__table_t stop_words;      /* lower-case id -> non-NULL */
     nlp__table_t norm_exceptions; /* orth id -> nlp__string_t* of the norm */
+    nlp__word_stats_t word_stats; /* empty unless a model or trainer sets it */
+    const void *word_stats_image; /* its image, saved with the pipeline */
+    size_t word_stats_len;
+    int word_stats_owned;         /* 1: freed with the vocabulary */
     atomic_int open_zones;
     atomic_uint_fast64_t next_generation;
     pthread_mutex_t pool_lock; /* guards the pool of ended zone objects */
@@ -76,6 +81,15 @@ nlp_status_t nlp__vocab_create(const nlp_allocator_t *alloc,
                                const nlp__lex_lang_t *lang, nlp_vocab_t **out);
 /* Frees the vocabulary and every zone object; all zones must have ended. */
 void nlp__vocab_free(nlp_vocab_t *vocab);
+
+/* Gives lexemes their word statistics (cluster, prob) from a
+ * nlp__word_stats image, and updates the permanent lexemes made so far.
+ * With `owned` the vocabulary frees the image (with its allocator) when it
+ * is freed or replaced, also on failure; otherwise the image must outlive
+ * it. NLP_ZONE_OPEN while a zone is open, NLP_MODEL_CORRUPT for a damaged
+ * image (the statistics stay as they were). */
+nlp_status_t nlp__vocab_set_word_stats(nlp_vocab_t *vocab, const void *image,
+                                       size_t len, int owned);
 
 nlp_status_t nlp__zone_begin(nlp_vocab_t *vocab, nlp_zone_t **out);
 nlp_status_t nlp__zone_end(nlp_zone_t *zone);

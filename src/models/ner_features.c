@@ -1,8 +1,11 @@
 /* Feature templates of the entity recogniser. */
 #include "ner_features.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "core/vocab.h"
+#include "core/word_stats.h"
 #include "doc/doc.h"
 #include "models/features.h"
 
@@ -84,6 +87,18 @@ enum {
     T_RUN_LAST_WORD,     /* ... lexicon evidence of its last word */
     T_RUN_BEFORE_LENGTH, /* ... the word before it and its length */
     T_RUN_LAST_LENGTH,   /* ... its last norm and its length */
+    T_CLUSTER4,          /* Brown cluster: prefixes and the full path */
+    T_CLUSTER8,
+    T_CLUSTER12,
+    T_CLUSTER,
+    T_CLUSTER_M1,
+    T_CLUSTER_P1,
+    T_CLUSTER_KIND,
+    T_FREQ_KIND,         /* corpus frequency with the capitalisation class */
+    T_CAPS_EVIDENCE,     /* written form against lower case, see caps_evidence */
+    T_CAPS_EVIDENCE_M1,
+    T_CAPS_EVIDENCE_P1,
+    T_RUN_LAST_CAPS_EVIDENCE,
     T_STATIC_END_
 };
 
@@ -172,6 +187,31 @@ static uint8_t caps_style(const nlp__ner_token_t *t, uint32_t start, uint32_t en
     return CAPS_PLAIN;
 }
 
+/* Values of caps_evidence beyond the measured range. */
+enum {
+    CAPS_EVIDENCE_NO_CASE = 60,    /* the word is its own lower case */
+    CAPS_EVIDENCE_FORM_ONLY = 50,  /* only the written form is known */
+    CAPS_EVIDENCE_LOWER_ONLY = 51, /* only the lower case is known */
+    CAPS_EVIDENCE_NEITHER = 52,
+};
+#define CAPS_EVIDENCE_LIMIT 12
+
+/* How much more probable a word is as written than in lower case, in half
+ * log units, capped: "Houston" is far more often capitalised than not, "May"
+ * far less, which tells names from sentence-initial common words even for
+ * words the training data never had. Stored shifted to stay unsigned. */
+static uint32_t caps_evidence(const nlp_lexeme_t *lex, float lower_prob) {
+    if (lex->orth == lex->lower) return CAPS_EVIDENCE_NO_CASE;
+    if (lex->prob == 0.0f || lower_prob == 0.0f)
+        return lex->prob != 0.0f   ? CAPS_EVIDENCE_FORM_ONLY
+               : lower_prob != 0.0f ? CAPS_EVIDENCE_LOWER_ONLY
+                                    : CAPS_EVIDENCE_NEITHER;
+    long r = lrintf(2.0f * (lex->prob - lower_prob));
+    if (r < -CAPS_EVIDENCE_LIMIT) r = -CAPS_EVIDENCE_LIMIT;
+    if (r > CAPS_EVIDENCE_LIMIT) r = CAPS_EVIDENCE_LIMIT;
+    return (uint32_t)(r + 100);
+}
+
 /* Fills the word attributes of one token. */
 static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
                       const nlp__ner_lexicon_t *lexicon) {
@@ -192,6 +232,12 @@ static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
     a->prefix3 = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
     a->kind = kind_of(lex, a->short_shape);
     a->word_code = lexicon ? nlp__ner_lexicon_word(lexicon, lex->lower) : 0;
+    a->cluster = lex->cluster;
+    /* Whole log units; 99 for words without a probability. */
+    a->freq = lex->prob != 0.0f ? (uint32_t)(-lex->prob) : 99;
+    float lower_prob = lex->orth == lex->lower ? lex->prob
+        : nlp__word_stats_get(&doc->vocab->word_stats, lex->lower).prob;
+    a->caps_evidence = caps_evidence(lex, lower_prob);
 }
 
 static bool is_capitalised(uint8_t kind) {
@@ -212,6 +258,7 @@ static void fill_sentence(nlp__ner_token_t *t, uint32_t n,
         for (uint32_t q = i; q < j; q++) {
             t[q].run_last_norm = t[j - 1].norm;
             t[q].run_last_code = t[j - 1].word_code;
+            t[q].run_last_caps_evidence = t[j - 1].caps_evidence;
             t[q].run_before_norm = i > 0 ? t[i - 1].norm : 1;
             t[q].run_len = j - i;
         }
@@ -342,6 +389,19 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     f[k++] = feat_if(in_run, nlp__feat1(T_RUN_LAST_WORD, word_evidence(w->run_last_code)));
     f[k++] = feat_if(in_run, nlp__feat2(T_RUN_BEFORE_LENGTH, w->run_before_norm, run_len));
     f[k++] = feat_if(in_run, nlp__feat2(T_RUN_LAST_LENGTH, w->run_last_norm, run_len));
+    int clustered = w->cluster != 0;
+    f[k++] = feat_if(clustered, nlp__feat1(T_CLUSTER4, nlp__cluster_prefix(w->cluster, 4)));
+    f[k++] = feat_if(clustered, nlp__feat1(T_CLUSTER8, nlp__cluster_prefix(w->cluster, 8)));
+    f[k++] = feat_if(clustered, nlp__feat1(T_CLUSTER12, nlp__cluster_prefix(w->cluster, 12)));
+    f[k++] = feat_if(clustered, nlp__feat1(T_CLUSTER, w->cluster));
+    f[k++] = nlp__feat1(T_CLUSTER_M1, m1->cluster);
+    f[k++] = nlp__feat1(T_CLUSTER_P1, p1->cluster);
+    f[k++] = nlp__feat2(T_CLUSTER_KIND, w->cluster, w->kind);
+    f[k++] = nlp__feat2(T_FREQ_KIND, w->freq, w->kind);
+    f[k++] = nlp__feat3(T_CAPS_EVIDENCE, w->caps_evidence, w->kind, w->sent_first);
+    f[k++] = nlp__feat1(T_CAPS_EVIDENCE_M1, m1->caps_evidence);
+    f[k++] = nlp__feat1(T_CAPS_EVIDENCE_P1, p1->caps_evidence);
+    f[k++] = feat_if(in_run, nlp__feat1(T_RUN_LAST_CAPS_EVIDENCE, w->run_last_caps_evidence));
 }
 
 size_t nlp__ner_state_features(const nlp__ner_token_t *t,

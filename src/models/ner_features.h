@@ -44,6 +44,13 @@ typedef struct nlp__ner_token {
     uint64_t run_before_norm; /* norm of the word before the run (1: none) */
     uint32_t run_last_code;   /* lexicon code of the run's last word */
     uint32_t run_len;
+    /* Word statistics (lexeme cluster and prob): the Brown cluster, how
+     * probable the word is, and how much more probable it is as written
+     * than in lower case (see ner_features.c), also for the run's last
+     * word. */
+    uint32_t cluster;
+    uint32_t freq;
+    uint32_t caps_evidence, run_last_caps_evidence;
 } nlp__ner_token_t;
 
 /* Entries readable before the first and after the last token (the context
@@ -74,7 +81,7 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
                                   nlp__ner_token_t **out);
 
 /* The number of static features of a token (some may be 0: absent). */
-#define NLP__NER_N_STATIC 47
+#define NLP__NER_N_STATIC 59
 /* The most state features of a step. */
 #define NLP__NER_MAX_STATE 12
 #define NLP__NER_MAX_FEATS (NLP__NER_N_STATIC + NLP__NER_MAX_STATE)

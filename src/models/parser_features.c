@@ -1,6 +1,7 @@
 /* Parser feature extraction; see parser_features.h. */
 #include "models/parser_features.h"
 
+#include "core/word_stats.h"
 #include "models/features.h"
 
 /* Template ids. Their numbers are part of the model: append new templates
@@ -39,6 +40,11 @@ enum {
     T_S0suf_N0u, T_S0u_N0suf,
     /* Punctuation between the words an arc would join; linear neighbours. */
     T_S0p_N0p_punct, T_S1p_S0p_punct, T_S0p_S0next_p, T_S0prev_p_S0p, T_N3p,
+    /* Brown clusters in place of words (c: full path) and of tags (c4, c6:
+     * prefixes), as in Koo et al. (2008). */
+    T_S0c4, T_S0c, T_N0c4, T_N0c, T_N1c, T_S1c, T_S0c_N0c, T_S0c4_N0c4,
+    T_S0c_N0p, T_S0p_N0c, T_S0c6_N0c6, T_S1c_S0c, T_S1c4_S0c4,
+    T_S0c4_N0c4_N1c4,
 };
 
 /* Flag bits that matter for breaks: capitals, punctuation kinds, digits. */
@@ -67,6 +73,7 @@ nlp__pf_word_t *nlp__pf_words(const nlp_token_t *tokens, uint32_t n,
             .pos = t->pos,
             .suffix = t->lex->suffix,
             .shape = t->lex->shape,
+            .cluster = t->lex->cluster,
             .flags = (t->lex->flags & BREAK_FLAGS) |
                      (t->spacy ? FOLLOWED_BY_SPACE : 0),
         };
@@ -203,6 +210,21 @@ size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
     F2(T_S0p_S0next_p, S0p, words[s0next].tag);
     F2(T_S0prev_p_S0p, words[s0prev].tag, S0p);
     F1(T_N3p, words[nlp__ah_buffer(st, 3)].tag);
+
+    uint64_t S0c = words[s0].cluster, N0c = words[n0].cluster;
+    uint64_t N1c = words[n1].cluster, S1c = words[s1].cluster;
+    uint64_t S0c4 = nlp__cluster_prefix(words[s0].cluster, 4);
+    uint64_t N0c4 = nlp__cluster_prefix(words[n0].cluster, 4);
+    uint64_t N1c4 = nlp__cluster_prefix(words[n1].cluster, 4);
+    uint64_t S1c4 = nlp__cluster_prefix(words[s1].cluster, 4);
+    F1(T_S0c4, S0c4); F1(T_S0c, S0c); F1(T_N0c4, N0c4); F1(T_N0c, N0c);
+    F1(T_N1c, N1c); F1(T_S1c, S1c);
+    F2(T_S0c_N0c, S0c, N0c); F2(T_S0c4_N0c4, S0c4, N0c4);
+    F2(T_S0c_N0p, S0c, N0p); F2(T_S0p_N0c, S0p, N0c);
+    F2(T_S0c6_N0c6, nlp__cluster_prefix(words[s0].cluster, 6),
+       nlp__cluster_prefix(words[n0].cluster, 6));
+    F2(T_S1c_S0c, S1c, S0c); F2(T_S1c4_S0c4, S1c4, S0c4);
+    F3(T_S0c4_N0c4_N1c4, S0c4, N0c4, N1c4);
 #undef F1
 #undef F2
 #undef F3

@@ -32,6 +32,7 @@ typedef struct nlp__pf_word {
     uint64_t shape; /* SHAPE */
     uint32_t flags; /* lexical flags and whether a space follows */
     uint32_t punct_before; /* punctuation tokens before this word */
+    uint32_t cluster; /* Brown cluster code (lexeme cluster) */
 } nlp__pf_word_t;
 
 /* Fills words[-1 .. n] from tokens[0 .. n) (entries -1 and n are empty) in

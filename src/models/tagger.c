@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/word_stats.h"
 #include "doc/doc.h"
 #include "models/counts.h"
 #include "models/features.h"
@@ -98,9 +99,16 @@ enum {
     /* Keys of the lexicons, not perceptron features. */
     K_MORPH,
     K_AMB_SET,
+    /* Brown clusters (lexeme cluster): coarse and full for the word, full
+     * for its neighbours. */
+    T_CLUSTER4,
+    T_CLUSTER8,
+    T_CLUSTER,
+    T_CLUSTER_M1,
+    T_CLUSTER_P1,
 };
 
-#define N_STATIC 26  /* features that do not depend on predictions */
+#define N_STATIC 31  /* features that do not depend on predictions */
 #define N_HISTORY 5  /* features of the classes predicted for i-1, i-2 */
 #define N_AHEAD 6    /* second pass: first-pass classes of i .. i+2 */
 #define MAX_FEATS (N_STATIC + N_HISTORY + N_AHEAD)
@@ -211,6 +219,11 @@ static size_t static_features(const nlp_doc_t *doc, uint32_t i,
     f[k++] = nlp__feat1(T_AMB_P2, amb->p2);
     f[k++] = nlp__feat1(T_AMB_M1, amb->m1);
     f[k++] = nlp__feat2(T_AMB_AMB_P1, amb->w, amb->p1);
+    f[k++] = nlp__feat1(T_CLUSTER4, nlp__cluster_prefix(w->cluster, 4));
+    f[k++] = nlp__feat1(T_CLUSTER8, nlp__cluster_prefix(w->cluster, 8));
+    f[k++] = nlp__feat1(T_CLUSTER, w->cluster);
+    f[k++] = nlp__feat1(T_CLUSTER_M1, m1->cluster);
+    f[k++] = nlp__feat1(T_CLUSTER_P1, p1->cluster);
     return k;
 }
 

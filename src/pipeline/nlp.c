@@ -11,6 +11,8 @@
 #include "registry.h"
 
 #define SCRATCH_CHUNK (64u << 10)
+/* The vocabulary's word statistics (core/word_stats.h), when the model has them. */
+#define WORD_STATS_SECTION "vocab.word_stats"
 
 nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
                               nlp_t **out) {
@@ -155,6 +157,12 @@ nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
     }
     probe->model = model;
     if ((st = parse_meta(probe, meta, meta_len))) goto fail;
+    /* Before the components: their lexicons may make lexemes. */
+    const void *stats;
+    size_t stats_len;
+    if (!nlp__model_reader_section(model, WORD_STATS_SECTION, &stats, &stats_len) &&
+        (st = nlp__vocab_set_word_stats(probe->vocab, stats, stats_len, 0)))
+        goto fail;
     const char *pipeline = nlp_meta(probe, "pipeline");
     if (pipeline && (st = load_components(probe, pipeline))) goto fail;
     *out = probe;
@@ -278,6 +286,11 @@ nlp_status_t nlp__save(const nlp_t *nlp, const char *path) {
         goto out;
     }
     if ((st = nlp__model_writer_add(w, "meta", meta, len))) goto out;
+    const nlp_vocab_t *v = nlp->vocab;
+    if (v->word_stats_image &&
+        (st = nlp__model_writer_add(w, WORD_STATS_SECTION, v->word_stats_image,
+                                    v->word_stats_len)))
+        goto out;
     for (size_t i = 0; i < nlp->n_components && !st; i++) {
         const nlp__component_t *c = nlp->components[i];
         char prefix[64];

@@ -1,0 +1,132 @@
+/* Word-statistics files: parsing and merging into one table. */
+#include "word_stats_files.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/table.h"
+#include "core/word_stats.h"
+#include "corpus_reader.h"
+
+/* The words read so far; `index` maps a word's id to its entry + 1. */
+typedef struct merge {
+    const nlp_allocator_t *alloc;
+    nlp__word_stat_t *words;
+    size_t n, cap;
+    nlp__table_t index;
+} merge_t;
+
+/* The entry of `word` (created empty), or NULL when out of memory. */
+static nlp__word_stat_t *entry_for(merge_t *m, const char *word, size_t len) {
+    nlp_hash_t key = nlp_hash_string(word, len);
+    uintptr_t at = (uintptr_t)nlp__table_get(&m->index, key);
+    if (at) return &m->words[at - 1];
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        nlp__word_stat_t *grown = nlp__realloc_array(m->alloc, m->words, cap, sizeof *grown);
+        if (!grown) return NULL;
+        m->words = grown;
+        m->cap = cap;
+    }
+    if (nlp__table_put(&m->index, key, (void *)(uintptr_t)(m->n + 1))) return NULL;
+    m->words[m->n] = (nlp__word_stat_t){.key = key};
+    return &m->words[m->n++];
+}
+
+/* Which file is being read: the field holding the value, and what to do
+ * with it. */
+typedef nlp_status_t (*value_fn)(const char *path, unsigned line,
+                                 const char *value, nlp__word_stat_t *w,
+                                 float min_prob, nlp__word_stats_counts_t *c);
+
+static nlp_status_t cluster_value(const char *path, unsigned line,
+                                  const char *value, nlp__word_stat_t *w,
+                                  float min_prob, nlp__word_stats_counts_t *c) {
+    (void)min_prob;
+    uint32_t code = nlp__cluster_code(value, strlen(value));
+    if (!code)
+        return nlp__format_error(path, line,
+                                 "cluster path \"%s\" is not 1 to %d binary digits",
+                                 value, NLP__CLUSTER_MAX_BITS);
+    if (w->cluster) return nlp__format_error(path, line, "word listed twice");
+    w->cluster = code;
+    c->clusters++;
+    return NLP_OK;
+}
+
+static nlp_status_t prob_value(const char *path, unsigned line,
+                               const char *value, nlp__word_stat_t *w,
+                               float min_prob, nlp__word_stats_counts_t *c) {
+    char *end;
+    errno = 0;
+    float p = strtof(value, &end);
+    if (end == value || *end || errno || !(p < 0.0f))
+        return nlp__format_error(path, line,
+                                 "\"%s\" is not a negative log probability", value);
+    if (w->prob < 0.0f) return nlp__format_error(path, line, "word listed twice");
+    if (p >= min_prob) {
+        w->prob = p;
+        c->probs++;
+    }
+    return NLP_OK;
+}
+
+/* Reads one file of "<value>\t<word>[\t...]" lines into the merge. */
+static nlp_status_t read_file(merge_t *m, const char *path, value_fn fn,
+                              float min_prob, nlp__word_stats_counts_t *c) {
+    FILE *f = fopen(path, "r");
+    if (!f) return nlp__fail(NLP_IO, "%s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned n = 0;
+    nlp_status_t st = NLP_OK;
+    ssize_t got;
+    while (!st && (got = getline(&line, &cap, f)) >= 0) {
+        n++;
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
+        char *fields[3];
+        size_t k = nlp__split_tabs(line, fields, 3);
+        if (k < 2 || !*fields[1]) {
+            st = nlp__format_error(path, n, "expected \"<value>\\t<word>\"");
+            break;
+        }
+        nlp__word_stat_t *w = entry_for(m, fields[1], strlen(fields[1]));
+        st = w ? fn(path, n, fields[0], w, min_prob, c) : NLP_NOMEM;
+    }
+    if (!st && ferror(f)) st = nlp__fail(NLP_IO, "%s: read error", path);
+    free(line);
+    fclose(f);
+    return st;
+}
+
+nlp_status_t nlp__word_stats_read(const nlp_allocator_t *alloc,
+                                  const char *clusters_path,
+                                  const char *probs_path, float min_prob,
+                                  void **image, size_t *len,
+                                  nlp__word_stats_counts_t *counts) {
+    *image = NULL;
+    *len = 0;
+    *counts = (nlp__word_stats_counts_t){0};
+    alloc = nlp__allocator_or_default(alloc);
+    merge_t m = {.alloc = alloc};
+    nlp_status_t st = nlp__table_init(&m.index, alloc, NULL, 1u << 16);
+    if (!st && clusters_path) st = read_file(&m, clusters_path, cluster_value, min_prob, counts);
+    if (!st && probs_path) st = read_file(&m, probs_path, prob_value, min_prob, counts);
+    if (!st) st = nlp__word_stats_build(alloc, m.words, m.n, image, len, &counts->dropped);
+    if (!st) {
+        nlp__word_stats_t view;
+        st = nlp__word_stats_open(*image, *len, &view);
+        counts->words = view.n_words;
+    }
+    if (st && *image) {
+        nlp__free(alloc, *image);
+        *image = NULL;
+        *len = 0;
+    }
+    nlp__table_destroy(&m.index);
+    nlp__free(alloc, m.words);
+    return st;
+}
