@@ -214,7 +214,10 @@ int nlp_cli_train(int argc, char **argv) {
              a.word_probs ? " " : "", a.word_probs ? a.word_probs : "");
     if ((st = nlp__set_meta(nlp, "name", a.name)) ||
         (st = nlp__set_meta(nlp, "version", NLP_VERSION_STRING)) ||
-        (st = nlp__set_meta(nlp, "license", "CC BY-SA 4.0 (training data)")) ||
+        (st = nlp__set_meta(nlp, "license",
+                            a.clusters || a.word_probs
+                                ? "CC BY-SA 4.0 (training data); word statistics under their own licence"
+                                : "CC BY-SA 4.0 (training data)")) ||
         (st = nlp__set_meta(nlp, "sources", sources)) ||
         (st = nlp__save(nlp, a.output))) {
         nlp_cli_error(a.output, st);
