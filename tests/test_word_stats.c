@@ -47,6 +47,29 @@ static nlp__word_stat_t lookup(const nlp__word_stats_t *t, const char *word) {
     return nlp__word_stats_get(t, nlp_hash_string(word, strlen(word)));
 }
 
+/* A damaged image whose table is all but full: a miss still stops after
+ * the longest probe the header records, instead of scanning the table. */
+static void test_misses_stop_at_the_longest_probe(void **state) {
+    (void)state;
+    enum { N_SLOTS = 1u << 16 };
+    size_t len = 24 + (size_t)N_SLOTS * 8;
+    uint64_t *image = calloc(len / 8, 8);
+    memcpy(image, "SPCWST01", 8);
+    uint32_t counts[4] = {N_SLOTS, N_SLOTS - 1, 2, 0};
+    memcpy((char *)image + 8, counts, sizeof counts);
+    for (uint32_t s = 0; s + 1 < N_SLOTS; s++) image[3 + s] = (uint64_t)0xabcdu << 32 | 5;
+    /* "needle" sits just before the one empty slot, far from its home: an
+     * unbounded scan from almost any home would reach it. */
+    uint64_t fp = nlp_hash_string("needle", 6) >> 32;
+    image[3 + N_SLOTS - 2] = fp << 32 | 7;
+    nlp__word_stats_t t;
+    assert_int_equal(nlp__word_stats_open(image, len, &t), NLP_OK);
+    assert_int_equal(t.max_probe, 2);
+    assert_int_equal(lookup(&t, "needle").cluster, 0);
+    assert_int_equal(lookup(&t, "absent").cluster, 0);
+    free(image);
+}
+
 static void test_table_round_trip(void **state) {
     (void)state;
     nlp__word_stat_t words[] = {
@@ -95,7 +118,10 @@ static void test_damaged_images_are_refused(void **state) {
     assert_int_equal(nlp__word_stats_open(image, len, &t), NLP_MODEL_CORRUPT);
     assert_non_null(strstr(nlp_error_detail(), "header says"));
     b[12] += 1;
-    uint64_t *slots = (uint64_t *)(b + 16), kept = slots[0];
+    b[16] = 0xff; /* longest probe beyond the table */
+    assert_int_equal(nlp__word_stats_open(image, len, &t), NLP_MODEL_CORRUPT);
+    b[16] = 0;
+    uint64_t *slots = (uint64_t *)(b + 24), kept = slots[0];
     slots[0] = kept ? 0 : 1; /* a slot emptied or filled */
     assert_int_equal(nlp__word_stats_open(image, len, &t), NLP_MODEL_CORRUPT);
     slots[0] = kept;
@@ -214,6 +240,9 @@ static void test_bad_lines_name_file_and_line(void **state) {
     expect_format_error("0101\tword\n1\tword\n", NULL, ":2: word listed twice");
     expect_format_error(NULL, "-1\tfine\nx\tword\n", ":2: \"x\" is not");
     expect_format_error(NULL, "0.5\tword\n", ":1: \"0.5\" is not");
+    expect_format_error(NULL, "-inf\tword\n", ":1: \"-inf\" is not");
+    /* A repeat is an error even when the first entry fell below min_prob. */
+    expect_format_error(NULL, "-30\tword\n-3\tword\n", ":2: word listed twice");
     expect_format_error(NULL, "-1\t\n", ":1: expected");
     void *image;
     size_t len;
@@ -246,6 +275,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cluster_codes_and_prefixes),
         cmocka_unit_test(test_table_round_trip),
+        cmocka_unit_test(test_misses_stop_at_the_longest_probe),
         cmocka_unit_test(test_damaged_images_are_refused),
         TEST_WITH_BLANK_NLP(test_lexemes_carry_statistics),
         cmocka_unit_test(test_files_are_read_and_merged),

@@ -53,10 +53,13 @@ typedef struct nlp_lexeme {
     uint32_t length;   /* length in Unicode code points */
     uint32_t n_bytes;  /* length in bytes of the orth string */
     uint32_t id;       /* dense index: permanent lexemes count from 0 */
-    /* From the model's word statistics (0 without them): the Brown cluster
-     * of the word, or of its lower case when the word has none, as a 1
-     * followed by the cluster path's bits; and the word's natural log
-     * probability in the statistics' corpus. */
+    /* From the model's word statistics; 0 means unknown (not log 1): the
+     * word is not in them, is rarer than the model kept, or the model has
+     * none. `cluster` is the Brown cluster of the word, or of its lower
+     * case when the word has none, as a 1 followed by the path's bits (at
+     * most 23; not spaCy's encoding). `prob` is the word's own natural log
+     * probability in the statistics' corpus, in steps of 0.5, from -127.5
+     * to -0.5 (spaCy uses -20 for unknown words). */
     uint32_t cluster;
     float prob;
 } nlp_lexeme_t;

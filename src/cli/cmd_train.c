@@ -1,5 +1,7 @@
 /* spacyc train: trains the pipeline's components in order, each on the
  * output of the ones before it, and writes one model file. */
+#include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,16 @@ typedef struct train_args {
     unsigned long long seed;
 } train_args_t;
 
+/* A finite negative number (a natural log probability); 0 when v is not. */
+static int parse_log_prob(const char *v, float *out) {
+    char *end;
+    errno = 0;
+    float p = strtof(v, &end);
+    if (end == v || *end || errno || !isfinite(p) || !(p < 0.0f)) return 0;
+    *out = p;
+    return 1;
+}
+
 static int parse_args(int argc, char **argv, train_args_t *a) {
     *a = (train_args_t){.pipeline = "tagger,lemmatizer,senter,parser,ner",
                         .name = "en_default", .seed = 1,
@@ -88,7 +100,10 @@ static int parse_args(int argc, char **argv, train_args_t *a) {
             if (!v) return 2;
             if (o[2] == 'e') a->epochs = (unsigned)strtoul(v, NULL, 10);
             else if (o[2] == 's') a->seed = strtoull(v, NULL, 10);
-            else a->min_word_prob = strtof(v, NULL);
+            else if (!parse_log_prob(v, &a->min_word_prob)) {
+                fprintf(stderr, "spacyc: --min-word-prob wants a negative number, not \"%s\"\n", v);
+                return 2;
+            }
             continue;
         } else return usage();
         if (!(*dst = nlp_cli_value(argc, argv, &i))) return 2;
@@ -104,7 +119,7 @@ static int load_word_stats(nlp_t *nlp, const train_args_t *a) {
     void *image;
     size_t len;
     nlp__word_stats_counts_t n;
-    nlp_status_t st = nlp__word_stats_read(NULL, a->clusters, a->word_probs,
+    nlp_status_t st = nlp__word_stats_read(nlp->alloc, a->clusters, a->word_probs,
                                            a->min_word_prob, &image, &len, &n);
     if (!st) st = nlp__vocab_set_word_stats(nlp->vocab, image, len, 1);
     if (st) return nlp_cli_error("word statistics", st);

@@ -98,6 +98,7 @@ nlp_status_t nlp__vocab_set_word_stats(nlp_vocab_t *v, const void *image,
                                        size_t len, int owned) {
     nlp_status_t st = NLP_OK;
     nlp__word_stats_t view;
+    if (image == v->word_stats_image) return NLP_OK; /* dropping it would free it */
     if (atomic_load(&v->open_zones) > 0)
         st = nlp__fail(NLP_ZONE_OPEN, "word statistics change while a zone is open");
     else

@@ -87,7 +87,8 @@ void nlp__vocab_free(nlp_vocab_t *vocab);
  * With `owned` the vocabulary frees the image (with its allocator) when it
  * is freed or replaced, also on failure; otherwise the image must outlive
  * it. NLP_ZONE_OPEN while a zone is open, NLP_MODEL_CORRUPT for a damaged
- * image (the statistics stay as they were). */
+ * image (the statistics stay as they were). Not thread-safe: call it while
+ * loading or training, before the vocabulary is shared. */
 nlp_status_t nlp__vocab_set_word_stats(nlp_vocab_t *vocab, const void *image,
                                        size_t len, int owned);
 

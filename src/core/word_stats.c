@@ -7,7 +7,7 @@
 #include "alloc.h"
 
 #define STATS_MAGIC "SPCWST01"
-#define STATS_HEADER 16u
+#define STATS_HEADER 24u
 #define CLUSTER_MASK 0xffffffu
 #define PROB_SHIFT 24
 
@@ -40,6 +40,7 @@ static uint64_t fingerprint(nlp_hash_t key) {
 
 static uint32_t quantise_prob(float prob) {
     if (!(prob < 0.0f)) return 0; /* unknown (or not a log probability) */
+    if (prob <= -127.5f) return 255; /* also -inf, beyond lrintf's range */
     long q = lrintf(-2.0f * prob);
     return q < 1 ? 1 : q > 255 ? 255 : (uint32_t)q;
 }
@@ -66,25 +67,28 @@ nlp_status_t nlp__word_stats_build(const nlp_allocator_t *alloc,
     uint8_t *buf = nlp__calloc(alloc, image_size(n_slots), 1);
     if (!buf) return NLP_NOMEM;
     uint64_t *slots = (uint64_t *)(buf + STATS_HEADER);
-    uint32_t stored = 0;
+    uint32_t stored = 0, max_probe = 0;
     for (size_t i = 0; i < n; i++) {
         const nlp__word_stat_t *w = &words[i];
         uint64_t value = (w->cluster & CLUSTER_MASK) |
                          (uint64_t)quantise_prob(w->prob) << PROB_SHIFT;
         if (w->key == 0 || value == 0) continue; /* nothing to look up */
         uint64_t fp = fingerprint(w->key);
-        uint32_t s = home_slot(w->key, n_slots);
-        while (slots[s] && slots[s] >> 32 != fp)
+        uint32_t s = home_slot(w->key, n_slots), probe = 0;
+        while (slots[s] && slots[s] >> 32 != fp) {
             if (++s == n_slots) s = 0;
+            probe++;
+        }
         if (slots[s]) {
             if (dropped) (*dropped)++;
             continue;
         }
         slots[s] = fp << 32 | value;
         stored++;
+        if (probe > max_probe) max_probe = probe;
     }
     memcpy(buf, STATS_MAGIC, 8);
-    uint32_t counts[2] = {n_slots, stored};
+    uint32_t counts[4] = {n_slots, stored, max_probe, 0};
     memcpy(buf + 8, counts, sizeof counts);
     *image = buf;
     *len = image_size(n_slots);
@@ -97,10 +101,13 @@ nlp_status_t nlp__word_stats_open(const void *image, size_t len,
     if (!image || ((uintptr_t)image & 7) != 0 || len < STATS_HEADER)
         return nlp__fail(NLP_MODEL_CORRUPT, "word statistics: short or misaligned image");
     const uint8_t *b = image;
-    uint32_t counts[2];
+    uint32_t counts[4]; /* slots, words, longest probe, reserved */
     memcpy(counts, b + 8, sizeof counts);
+    /* The size is checked by division: n_slots * 8 may wrap a 32-bit size_t. */
     if (memcmp(b, STATS_MAGIC, 8) != 0 || counts[0] == 0 ||
-        counts[1] >= counts[0] || len != image_size(counts[0]))
+        counts[1] >= counts[0] || counts[2] >= counts[0] || counts[3] != 0 ||
+        (len - STATS_HEADER) % sizeof(uint64_t) != 0 ||
+        (len - STATS_HEADER) / sizeof(uint64_t) != counts[0])
         return nlp__fail(NLP_MODEL_CORRUPT, "word statistics: bad header");
     const uint64_t *slots = (const uint64_t *)(b + STATS_HEADER);
     /* Every probe must end at an empty slot: counting the used ones checks
@@ -112,6 +119,7 @@ nlp_status_t nlp__word_stats_open(const void *image, size_t len,
                          used, counts[1]);
     out->n_slots = counts[0];
     out->n_words = counts[1];
+    out->max_probe = counts[2];
     out->slots = slots;
     return NLP_OK;
 }
@@ -122,7 +130,11 @@ nlp__word_stat_t nlp__word_stats_get(const nlp__word_stats_t *stats,
     if (!stats || !stats->n_slots || !key) return r;
     uint64_t fp = fingerprint(key);
     uint32_t s = home_slot(key, stats->n_slots);
-    for (uint64_t slot; (slot = stats->slots[s]) != 0;) {
+    /* No word lies further from its home than the longest probe, so a
+     * miss costs that much at most, whatever the image holds. */
+    uint64_t slot;
+    for (uint32_t probe = 0; probe <= stats->max_probe && (slot = stats->slots[s]) != 0;
+         probe++) {
         if (slot >> 32 == fp) {
             uint32_t value = (uint32_t)slot;
             uint32_t q = value >> PROB_SHIFT;

@@ -9,8 +9,9 @@
  * Two words in one probe run with the same 32-bit fingerprint would share
  * statistics; the builder keeps the first and counts the rest as dropped.
  *
- * Image layout (little-endian, 8-byte aligned): 16-byte header (magic
- * "SPCWST01", uint32 slot count, uint32 word count), then slots[n_slots]
+ * Image layout (little-endian, 8-byte aligned): 24-byte header (magic
+ * "SPCWST01", uint32 slot count, uint32 word count, uint32 longest probe
+ * distance, uint32 zero), then slots[n_slots]
  * (uint64: fingerprint << 32 | value, 0 = empty). A value packs the
  * cluster code in bits 0-23 and the quantised probability in bits 24-31
  * (q = round(-2 * log p), 1..255; 0: unknown).
@@ -31,6 +32,7 @@
 /* A read-only view of a word-statistics image. */
 typedef struct nlp__word_stats {
     uint32_t n_slots, n_words;
+    uint32_t max_probe; /* lookups stop after this many slots past home */
     const uint64_t *slots;
 } nlp__word_stats_t;
 

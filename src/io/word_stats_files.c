@@ -2,6 +2,7 @@
 #include "word_stats_files.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,33 +12,41 @@
 #include "core/word_stats.h"
 #include "corpus_reader.h"
 
-/* The words read so far; `index` maps a word's id to its entry + 1. */
+/* The words read so far; `index` maps a word's id to its entry + 1, and
+ * seen[i] has a bit per file that listed word i. */
 typedef struct merge {
     const nlp_allocator_t *alloc;
     nlp__word_stat_t *words;
+    uint8_t *seen;
     size_t n, cap;
     nlp__table_t index;
 } merge_t;
 
-/* The entry of `word` (created empty), or NULL when out of memory. */
-static nlp__word_stat_t *entry_for(merge_t *m, const char *word, size_t len) {
+enum { SEEN_CLUSTER = 1, SEEN_PROB = 2 };
+
+/* The index of `word`'s entry (created empty), or SIZE_MAX when out of
+ * memory. */
+static size_t entry_for(merge_t *m, const char *word, size_t len) {
     nlp_hash_t key = nlp_hash_string(word, len);
     uintptr_t at = (uintptr_t)nlp__table_get(&m->index, key);
-    if (at) return &m->words[at - 1];
+    if (at) return at - 1;
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 1024;
-        nlp__word_stat_t *grown = nlp__realloc_array(m->alloc, m->words, cap, sizeof *grown);
-        if (!grown) return NULL;
-        m->words = grown;
+        nlp__word_stat_t *words = nlp__realloc_array(m->alloc, m->words, cap, sizeof *words);
+        if (!words) return SIZE_MAX;
+        m->words = words;
+        uint8_t *seen = nlp__realloc_array(m->alloc, m->seen, cap, 1);
+        if (!seen) return SIZE_MAX;
+        m->seen = seen;
         m->cap = cap;
     }
-    if (nlp__table_put(&m->index, key, (void *)(uintptr_t)(m->n + 1))) return NULL;
+    if (nlp__table_put(&m->index, key, (void *)(uintptr_t)(m->n + 1))) return SIZE_MAX;
     m->words[m->n] = (nlp__word_stat_t){.key = key};
-    return &m->words[m->n++];
+    m->seen[m->n] = 0;
+    return m->n++;
 }
 
-/* Which file is being read: the field holding the value, and what to do
- * with it. */
+/* What one file's value does to a word's entry. */
 typedef nlp_status_t (*value_fn)(const char *path, unsigned line,
                                  const char *value, nlp__word_stat_t *w,
                                  float min_prob, nlp__word_stats_counts_t *c);
@@ -51,7 +60,6 @@ static nlp_status_t cluster_value(const char *path, unsigned line,
         return nlp__format_error(path, line,
                                  "cluster path \"%s\" is not 1 to %d binary digits",
                                  value, NLP__CLUSTER_MAX_BITS);
-    if (w->cluster) return nlp__format_error(path, line, "word listed twice");
     w->cluster = code;
     c->clusters++;
     return NLP_OK;
@@ -63,10 +71,9 @@ static nlp_status_t prob_value(const char *path, unsigned line,
     char *end;
     errno = 0;
     float p = strtof(value, &end);
-    if (end == value || *end || errno || !(p < 0.0f))
+    if (end == value || *end || errno || !isfinite(p) || !(p < 0.0f))
         return nlp__format_error(path, line,
                                  "\"%s\" is not a negative log probability", value);
-    if (w->prob < 0.0f) return nlp__format_error(path, line, "word listed twice");
     if (p >= min_prob) {
         w->prob = p;
         c->probs++;
@@ -76,7 +83,8 @@ static nlp_status_t prob_value(const char *path, unsigned line,
 
 /* Reads one file of "<value>\t<word>[\t...]" lines into the merge. */
 static nlp_status_t read_file(merge_t *m, const char *path, value_fn fn,
-                              float min_prob, nlp__word_stats_counts_t *c) {
+                              uint8_t seen_bit, float min_prob,
+                              nlp__word_stats_counts_t *c) {
     FILE *f = fopen(path, "r");
     if (!f) return nlp__fail(NLP_IO, "%s: %s", path, strerror(errno));
     char *line = NULL;
@@ -93,8 +101,15 @@ static nlp_status_t read_file(merge_t *m, const char *path, value_fn fn,
             st = nlp__format_error(path, n, "expected \"<value>\\t<word>\"");
             break;
         }
-        nlp__word_stat_t *w = entry_for(m, fields[1], strlen(fields[1]));
-        st = w ? fn(path, n, fields[0], w, min_prob, c) : NLP_NOMEM;
+        size_t at = entry_for(m, fields[1], strlen(fields[1]));
+        if (at == SIZE_MAX) {
+            st = NLP_NOMEM;
+        } else if (m->seen[at] & seen_bit) {
+            st = nlp__format_error(path, n, "word listed twice");
+        } else {
+            m->seen[at] |= seen_bit;
+            st = fn(path, n, fields[0], &m->words[at], min_prob, c);
+        }
     }
     if (!st && ferror(f)) st = nlp__fail(NLP_IO, "%s: read error", path);
     free(line);
@@ -113,8 +128,8 @@ nlp_status_t nlp__word_stats_read(const nlp_allocator_t *alloc,
     alloc = nlp__allocator_or_default(alloc);
     merge_t m = {.alloc = alloc};
     nlp_status_t st = nlp__table_init(&m.index, alloc, NULL, 1u << 16);
-    if (!st && clusters_path) st = read_file(&m, clusters_path, cluster_value, min_prob, counts);
-    if (!st && probs_path) st = read_file(&m, probs_path, prob_value, min_prob, counts);
+    if (!st && clusters_path) st = read_file(&m, clusters_path, cluster_value, SEEN_CLUSTER, min_prob, counts);
+    if (!st && probs_path) st = read_file(&m, probs_path, prob_value, SEEN_PROB, min_prob, counts);
     if (!st) st = nlp__word_stats_build(alloc, m.words, m.n, image, len, &counts->dropped);
     if (!st) {
         nlp__word_stats_t view;
@@ -128,5 +143,6 @@ nlp_status_t nlp__word_stats_read(const nlp_allocator_t *alloc,
     }
     nlp__table_destroy(&m.index);
     nlp__free(alloc, m.words);
+    nlp__free(alloc, m.seen);
     return st;
 }

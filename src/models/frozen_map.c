@@ -65,7 +65,10 @@ nlp_status_t nlp__frozen_map_open(const void *image, size_t len,
     const uint8_t *b = image;
     uint32_t counts[2];
     memcpy(counts, b + 8, sizeof counts);
+    /* The slot count is bounded by the length first: n_slots * 12 may wrap
+     * a 32-bit size_t. */
     if (memcmp(b, MAP_MAGIC, 8) != 0 || counts[0] == 0 || counts[1] >= counts[0] ||
+        counts[0] > (len - MAP_HEADER) / (sizeof(uint64_t) + sizeof(uint32_t)) ||
         len != image_size(counts[0]))
         return nlp__fail(NLP_MODEL_CORRUPT, "frozen map: bad header");
     const uint64_t *keys = (const uint64_t *)(b + MAP_HEADER);

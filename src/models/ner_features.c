@@ -104,6 +104,7 @@ enum {
 
 /* The context bag writes four features under one template; the six tag
  * templates write none. */
+_Static_assert(T_STATIC_END_ <= 64, "static templates stay below the state ones");
 _Static_assert(T_STATIC_END_ - 1 + 3 - 6 == NLP__NER_N_STATIC,
                "NLP__NER_N_STATIC counts the static features");
 
@@ -232,6 +233,7 @@ static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
     a->prefix3 = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
     a->kind = kind_of(lex, a->short_shape);
     a->word_code = lexicon ? nlp__ner_lexicon_word(lexicon, lex->lower) : 0;
+    a->has_word_stats = doc->vocab->word_stats.n_slots != 0;
     a->cluster = lex->cluster;
     /* Whole log units; 99 for words without a probability. */
     a->freq = lex->prob != 0.0f ? (uint32_t)(-lex->prob) : 99;
@@ -389,19 +391,22 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     f[k++] = feat_if(in_run, nlp__feat1(T_RUN_LAST_WORD, word_evidence(w->run_last_code)));
     f[k++] = feat_if(in_run, nlp__feat2(T_RUN_BEFORE_LENGTH, w->run_before_norm, run_len));
     f[k++] = feat_if(in_run, nlp__feat2(T_RUN_LAST_LENGTH, w->run_last_norm, run_len));
-    int clustered = w->cluster != 0;
+    /* Without word statistics these stay absent and cost nothing. */
+    int stats = w->has_word_stats, clustered = w->cluster != 0;
     f[k++] = feat_if(clustered, nlp__feat1(T_CLUSTER4, nlp__cluster_prefix(w->cluster, 4)));
     f[k++] = feat_if(clustered, nlp__feat1(T_CLUSTER8, nlp__cluster_prefix(w->cluster, 8)));
     f[k++] = feat_if(clustered, nlp__feat1(T_CLUSTER12, nlp__cluster_prefix(w->cluster, 12)));
     f[k++] = feat_if(clustered, nlp__feat1(T_CLUSTER, w->cluster));
-    f[k++] = nlp__feat1(T_CLUSTER_M1, m1->cluster);
-    f[k++] = nlp__feat1(T_CLUSTER_P1, p1->cluster);
-    f[k++] = nlp__feat2(T_CLUSTER_KIND, w->cluster, w->kind);
-    f[k++] = nlp__feat2(T_FREQ_KIND, w->freq, w->kind);
-    f[k++] = nlp__feat3(T_CAPS_EVIDENCE, w->caps_evidence, w->kind, w->sent_first);
-    f[k++] = nlp__feat1(T_CAPS_EVIDENCE_M1, m1->caps_evidence);
-    f[k++] = nlp__feat1(T_CAPS_EVIDENCE_P1, p1->caps_evidence);
-    f[k++] = feat_if(in_run, nlp__feat1(T_RUN_LAST_CAPS_EVIDENCE, w->run_last_caps_evidence));
+    f[k++] = feat_if(stats, nlp__feat1(T_CLUSTER_M1, m1->cluster));
+    f[k++] = feat_if(stats, nlp__feat1(T_CLUSTER_P1, p1->cluster));
+    f[k++] = feat_if(stats, nlp__feat2(T_CLUSTER_KIND, w->cluster, w->kind));
+    f[k++] = feat_if(stats, nlp__feat2(T_FREQ_KIND, w->freq, w->kind));
+    f[k++] = feat_if(stats, nlp__feat3(T_CAPS_EVIDENCE, w->caps_evidence, w->kind,
+                                       w->sent_first));
+    f[k++] = feat_if(stats, nlp__feat1(T_CAPS_EVIDENCE_M1, m1->caps_evidence));
+    f[k++] = feat_if(stats, nlp__feat1(T_CAPS_EVIDENCE_P1, p1->caps_evidence));
+    f[k++] = feat_if(stats && in_run,
+                     nlp__feat1(T_RUN_LAST_CAPS_EVIDENCE, w->run_last_caps_evidence));
 }
 
 size_t nlp__ner_state_features(const nlp__ner_token_t *t,

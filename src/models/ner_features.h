@@ -51,6 +51,7 @@ typedef struct nlp__ner_token {
     uint32_t cluster;
     uint32_t freq;
     uint32_t caps_evidence, run_last_caps_evidence;
+    uint8_t has_word_stats; /* the vocabulary has them: their templates fire */
 } nlp__ner_token_t;
 
 /* Entries readable before the first and after the last token (the context

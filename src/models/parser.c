@@ -187,7 +187,7 @@ nlp_status_t nlp__parser_decode(const nlp__parser_spec_t *spec,
             nlp__ah_apply(st, NLP__AH_SHIFT, 0);
             continue;
         }
-        size_t n_feats = nlp__pf_extract(words, st, feats);
+        size_t n_feats = nlp__pf_extract(words, st, spec->clusters, feats);
         score(model, feats, n_feats, scores);
         uint32_t c = nlp__parser_best_valid(spec, scores, valid);
         if (c == UINT32_MAX)
@@ -367,6 +367,7 @@ nlp_status_t nlp__parser_create(nlp_vocab_t *vocab, const void *meta,
     nlp_status_t st = nlp__linear_open(image, image_len, &p->model);
     if (st == NLP_OK)
         st = nlp__parser_spec_decode(meta, meta_len, &p->arena, &p->spec);
+    p->spec.clusters = vocab->word_stats.n_slots != 0;
     if (st == NLP_OK && p->model.n_classes != p->spec.n_classes)
         st = nlp__fail(NLP_MODEL_CORRUPT, "parser: %u classes, weights have %u",
                        p->spec.n_classes, p->model.n_classes);

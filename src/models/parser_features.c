@@ -105,8 +105,37 @@ static uint64_t cap(uint32_t v, uint32_t limit) {
     return v < limit ? v : limit;
 }
 
+/* The Brown-cluster templates: clusters stand in for words (full path)
+ * and for tags (4- and 6-bit prefixes), as in Koo et al. (2008). */
+static size_t cluster_features(const nlp__pf_word_t *words, int32_t s0, int32_t s1,
+                               int32_t n0, int32_t n1, uint64_t S0p, uint64_t N0p,
+                               uint64_t *out) {
+    size_t n = 0;
+#define F1(t, a) out[n++] = nlp__feat1((t), (a))
+#define F2(t, a, b) out[n++] = nlp__feat2((t), (a), (b))
+#define F3(t, a, b, c) out[n++] = nlp__feat3((t), (a), (b), (c))
+    uint64_t S0c = words[s0].cluster, N0c = words[n0].cluster;
+    uint64_t N1c = words[n1].cluster, S1c = words[s1].cluster;
+    uint64_t S0c4 = nlp__cluster_prefix(words[s0].cluster, 4);
+    uint64_t N0c4 = nlp__cluster_prefix(words[n0].cluster, 4);
+    uint64_t N1c4 = nlp__cluster_prefix(words[n1].cluster, 4);
+    uint64_t S1c4 = nlp__cluster_prefix(words[s1].cluster, 4);
+    F1(T_S0c4, S0c4); F1(T_S0c, S0c); F1(T_N0c4, N0c4); F1(T_N0c, N0c);
+    F1(T_N1c, N1c); F1(T_S1c, S1c);
+    F2(T_S0c_N0c, S0c, N0c); F2(T_S0c4_N0c4, S0c4, N0c4);
+    F2(T_S0c_N0p, S0c, N0p); F2(T_S0p_N0c, S0p, N0c);
+    F2(T_S0c6_N0c6, nlp__cluster_prefix(words[s0].cluster, 6),
+       nlp__cluster_prefix(words[n0].cluster, 6));
+    F2(T_S1c_S0c, S1c, S0c); F2(T_S1c4_S0c4, S1c4, S0c4);
+    F3(T_S0c4_N0c4_N1c4, S0c4, N0c4, N1c4);
+#undef F1
+#undef F2
+#undef F3
+    return n;
+}
+
 size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
-                       uint64_t *out) {
+                       bool clusters, uint64_t *out) {
     const nlp__ah_word_t *aw = st->words;
     int32_t s0 = nlp__ah_stack(st, 0), s1 = nlp__ah_stack(st, 1),
             s2 = nlp__ah_stack(st, 2);
@@ -210,21 +239,7 @@ size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
     F2(T_S0p_S0next_p, S0p, words[s0next].tag);
     F2(T_S0prev_p_S0p, words[s0prev].tag, S0p);
     F1(T_N3p, words[nlp__ah_buffer(st, 3)].tag);
-
-    uint64_t S0c = words[s0].cluster, N0c = words[n0].cluster;
-    uint64_t N1c = words[n1].cluster, S1c = words[s1].cluster;
-    uint64_t S0c4 = nlp__cluster_prefix(words[s0].cluster, 4);
-    uint64_t N0c4 = nlp__cluster_prefix(words[n0].cluster, 4);
-    uint64_t N1c4 = nlp__cluster_prefix(words[n1].cluster, 4);
-    uint64_t S1c4 = nlp__cluster_prefix(words[s1].cluster, 4);
-    F1(T_S0c4, S0c4); F1(T_S0c, S0c); F1(T_N0c4, N0c4); F1(T_N0c, N0c);
-    F1(T_N1c, N1c); F1(T_S1c, S1c);
-    F2(T_S0c_N0c, S0c, N0c); F2(T_S0c4_N0c4, S0c4, N0c4);
-    F2(T_S0c_N0p, S0c, N0p); F2(T_S0p_N0c, S0p, N0c);
-    F2(T_S0c6_N0c6, nlp__cluster_prefix(words[s0].cluster, 6),
-       nlp__cluster_prefix(words[n0].cluster, 6));
-    F2(T_S1c_S0c, S1c, S0c); F2(T_S1c4_S0c4, S1c4, S0c4);
-    F3(T_S0c4_N0c4_N1c4, S0c4, N0c4, N1c4);
+    if (clusters) n += cluster_features(words, s0, s1, n0, n1, S0p, N0p, out + n);
 #undef F1
 #undef F2
 #undef F3

@@ -13,6 +13,7 @@
 #ifndef NLP_MODELS_PARSER_FEATURES_H
 #define NLP_MODELS_PARSER_FEATURES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,8 +43,9 @@ nlp__pf_word_t *nlp__pf_words(const nlp_token_t *tokens, uint32_t n,
                               nlp__arena_t *arena);
 
 /* Writes the features of `st` to out[0 .. NLP__PARSER_MAX_FEATS) and
- * returns how many were written. */
+ * returns how many were written; the cluster templates only with
+ * `clusters` (the vocabulary has word statistics). */
 size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
-                       uint64_t *out);
+                       bool clusters, uint64_t *out);
 
 #endif

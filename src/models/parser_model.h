@@ -32,6 +32,9 @@ typedef struct nlp__parser_spec {
     const uint8_t *class_move;   /* nlp__ah_move_t of each class */
     const uint32_t *class_label; /* label of LEFT/RIGHT classes, else 0 */
     nlp__nonproj_map_t deco;     /* over ids 0 .. n_labels */
+    /* Not stored: whether the vocabulary has word statistics, without which
+     * the cluster templates stay silent (and cost nothing). */
+    bool clusters;
 } nlp__parser_spec_t;
 
 /* Completes a spec whose names, root label and classes are set: fills

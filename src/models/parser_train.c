@@ -365,6 +365,7 @@ static nlp_status_t build_inventory(trainer_t *t) {
         .n_classes = n_classes,
         .class_move = move,
         .class_label = label,
+        .clusters = t->vocab->word_stats.n_slots != 0,
     };
     return nlp__parser_spec_finish(&t->spec, &t->data);
 }
@@ -468,7 +469,7 @@ static nlp_status_t train_episode(trainer_t *t, const episode_t *ep,
             nlp__ah_apply(&st, NLP__AH_SHIFT, 0);
             continue;
         }
-        size_t n_feats = nlp__pf_extract(ep->words, &st, feats);
+        size_t n_feats = nlp__pf_extract(ep->words, &st, t->spec.clusters, feats);
         nlp__perceptron_scores(t->model, feats, n_feats, scores);
         nlp__ah_valid(&st, valid);
         class_costs(t, &st, ep, cost);

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/vocab.h"
 #include "core/word_stats.h"
 #include "doc/doc.h"
 #include "models/counts.h"
@@ -99,8 +100,9 @@ enum {
     /* Keys of the lexicons, not perceptron features. */
     K_MORPH,
     K_AMB_SET,
-    /* Brown clusters (lexeme cluster): coarse and full for the word, full
-     * for its neighbours. */
+    /* Templates again, numbered after the keys (append only). Brown
+     * clusters (lexeme cluster): coarse and full for the word, full for its
+     * neighbours. */
     T_CLUSTER4,
     T_CLUSTER8,
     T_CLUSTER,
@@ -219,11 +221,13 @@ static size_t static_features(const nlp_doc_t *doc, uint32_t i,
     f[k++] = nlp__feat1(T_AMB_P2, amb->p2);
     f[k++] = nlp__feat1(T_AMB_M1, amb->m1);
     f[k++] = nlp__feat2(T_AMB_AMB_P1, amb->w, amb->p1);
-    f[k++] = nlp__feat1(T_CLUSTER4, nlp__cluster_prefix(w->cluster, 4));
-    f[k++] = nlp__feat1(T_CLUSTER8, nlp__cluster_prefix(w->cluster, 8));
-    f[k++] = nlp__feat1(T_CLUSTER, w->cluster);
-    f[k++] = nlp__feat1(T_CLUSTER_M1, m1->cluster);
-    f[k++] = nlp__feat1(T_CLUSTER_P1, p1->cluster);
+    /* Without word statistics these stay absent (0) and cost nothing. */
+    int clusters = doc->vocab->word_stats.n_slots != 0;
+    f[k++] = clusters ? nlp__feat1(T_CLUSTER4, nlp__cluster_prefix(w->cluster, 4)) : 0;
+    f[k++] = clusters ? nlp__feat1(T_CLUSTER8, nlp__cluster_prefix(w->cluster, 8)) : 0;
+    f[k++] = clusters ? nlp__feat1(T_CLUSTER, w->cluster) : 0;
+    f[k++] = clusters ? nlp__feat1(T_CLUSTER_M1, m1->cluster) : 0;
+    f[k++] = clusters ? nlp__feat1(T_CLUSTER_P1, p1->cluster) : 0;
     return k;
 }
 

@@ -136,6 +136,22 @@ static nlp_status_t load_components(nlp_t *nlp, const char *list) {
     return NLP_OK;
 }
 
+/* Gives the vocabulary the model's word statistics, when it has them. */
+static nlp_status_t load_word_stats(nlp_t *nlp, const char *path) {
+    const void *stats;
+    size_t len;
+    nlp_status_t st = nlp__model_reader_section(nlp->model, WORD_STATS_SECTION, &stats, &len);
+    if (st == NLP_NOT_FOUND) {
+        nlp__clear_error();
+        return NLP_OK;
+    }
+    if (!st) st = nlp__vocab_set_word_stats(nlp->vocab, stats, len, 0);
+    if (!st) return NLP_OK;
+    char why[256];
+    snprintf(why, sizeof why, "%s", nlp_error_detail());
+    return nlp__fail(st, "%s: section \"%s\": %s", path, WORD_STATS_SECTION, why);
+}
+
 nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
                       nlp_t **out) {
     if (!path || !out) return NLP_INVALID_ARG;
@@ -158,11 +174,7 @@ nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
     probe->model = model;
     if ((st = parse_meta(probe, meta, meta_len))) goto fail;
     /* Before the components: their lexicons may make lexemes. */
-    const void *stats;
-    size_t stats_len;
-    if (!nlp__model_reader_section(model, WORD_STATS_SECTION, &stats, &stats_len) &&
-        (st = nlp__vocab_set_word_stats(probe->vocab, stats, stats_len, 0)))
-        goto fail;
+    if ((st = load_word_stats(probe, path))) goto fail;
     const char *pipeline = nlp_meta(probe, "pipeline");
     if (pipeline && (st = load_components(probe, pipeline))) goto fail;
     *out = probe;
