@@ -118,6 +118,21 @@ check "bad --format is a usage error" test $? -eq 2
 "$spacyc" parse --blank en --chunk-bytes 0 "$work/in.txt" >/dev/null 2>&1
 check "bad --chunk-bytes is a usage error" test $? -eq 2
 
+# A document over --max-doc-bytes fails alone, by number and offset: the
+# others are parsed, and the exit status says the output is incomplete,
+# whether it goes to stdout or to -o (which is then not written).
+long=$(head -c 3000 /dev/zero | tr '\0' 'a')
+printf 'A short line.\n%s\nAnother short line.\n' "$long" >"$work/long.txt"
+"$spacyc" parse --blank en --format json --max-doc-bytes 1K "$work/long.txt" \
+  >"$work/out" 2>"$work/err"
+check "a document over --max-doc-bytes fails the run" test $? -eq 1
+check "the other documents are parsed" test "$(wc -l <"$work/out")" -eq 2
+check "the long document is named" grep -q "document 2 (byte offset 14).*limit of 1024" "$work/err"
+"$spacyc" parse --blank en --max-doc-bytes 1K -o "$work/limited.conllu" "$work/long.txt" 2>/dev/null
+check "-o is not written when a document is over the limit" test ! -e "$work/limited.conllu"
+"$spacyc" parse --blank en --format json --max-doc-bytes 0 "$work/long.txt" >"$work/out"
+check "--max-doc-bytes 0 lifts the limit" test "$(wc -l <"$work/out")" -eq 3
+
 # A 0-byte file gives an empty output and success.
 : >"$work/empty.txt"
 "$spacyc" parse --blank en --format json "$work/empty.txt" >"$work/out"

@@ -253,6 +253,28 @@ static void test_pipe_document_failure_is_reported(void **state) {
     nlp_free(nlp);
 }
 
+static void test_pipe_documents_over_the_size_limit_fail_alone(void **state) {
+    (void)state;
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    const char *texts[] = {"short", "this one is far too long", "tiny", "exactly10!"};
+    collected_t c;
+    collected_init(&c);
+    nlp_pipe_options_t o = {.batch_size = 2, .n_threads = 2, .format = format_count,
+                            .max_doc_bytes = 10};
+    assert_int_equal(nlp_pipe_texts(nlp, texts, NULL, 4, &o, collect, &c), NLP_LIMIT);
+    assert_int_equal(c.n, 4);
+    assert_int_equal(c.n_failed, 1);
+    assert_int_equal(c.failed[0], 1);
+    assert_int_equal(c.failed_status[0], NLP_LIMIT);
+    assert_string_equal(c.failed_error[0], "24 bytes, more than the limit of 10 per document");
+    /* A document of exactly the limit is parsed. */
+    assert_string_equal(c.texts.data, "short\ntiny\nexactly10!\n");
+    assert_non_null(strstr(nlp_error_detail(), "index 1: "));
+    collected_free(&c);
+    nlp_free(nlp);
+}
+
 /* ---- zones ------------------------------------------------------------ */
 
 static void test_pipe_inside_caller_zone(void **state) {
@@ -672,6 +694,7 @@ int main(void) {
         TEST_WITH_BLANK_NLP(test_pipe_pull_input_error),
         TEST_WITH_BLANK_NLP(test_pipe_early_stop),
         cmocka_unit_test(test_pipe_document_failure_is_reported),
+        cmocka_unit_test(test_pipe_documents_over_the_size_limit_fail_alone),
         TEST_WITH_BLANK_NLP(test_pipe_inside_caller_zone),
         TEST_WITH_BLANK_NLP(test_pipe_own_zones_end_after_delivery),
         TEST_WITH_BLANK_NLP(test_pipe_memory_stays_flat),

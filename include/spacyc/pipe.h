@@ -107,6 +107,12 @@ typedef struct nlp_pipe_options {
     nlp_doc_split_t split;
     nlp_pipe_format_fn format; /* optional */
     void *format_ctx;
+    /* Documents longer than this many bytes fail with NLP_LIMIT instead of
+     * being parsed, which needs memory in proportion (about 45 bytes per
+     * byte of text with the default model); 0: no limit. The others go on
+     * as with any failed document. File input still reads such a document
+     * whole first. */
+    size_t max_doc_bytes;
 } nlp_pipe_options_t;
 
 /* The outcome of a pipe() call.

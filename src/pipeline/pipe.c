@@ -115,7 +115,11 @@ static void parse_item(const pipe_run_t *run, worker_t *w, int worker_id,
     it->out_len = it->err_len = 0;
     it->doc = NULL;
     nlp__clear_error();
-    nlp_status_t st = nlp_parse(run->nlp, w->zone, it->text, it->len, &it->doc);
+    size_t limit = run->opt.max_doc_bytes;
+    nlp_status_t st = limit && it->len > limit
+        ? nlp__fail(NLP_LIMIT, "%zu bytes, more than the limit of %zu per document",
+                    it->len, limit)
+        : nlp_parse(run->nlp, w->zone, it->text, it->len, &it->doc);
     if (!st && run->opt.format) {
         size_t mark = w->len;
         w->oom = 0;
