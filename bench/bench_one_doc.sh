@@ -8,13 +8,8 @@
 # usage: bench/bench_one_doc.sh [PATH/TO/spacyc]
 # Environment: MODEL, CONLLU, COPIES (default 5), BENCH_DIR (default /tmp)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-spacyc=${1:-$root/build/src/cli/spacyc}
-model=${MODEL:-${SPACYC_MODEL:-$root/models/en_default.spacyc}}
-conllu=${CONLLU:-$root/../shared/data/en_ewt/train.conllu}
+. "$(dirname "$0")/settings.sh"
 copies=${COPIES:-5}
-dir=${BENCH_DIR:-/tmp}
 input="$dir/spacyc-bench-one-doc-$copies.txt"
 line=$(grep '^# text = ' "$conllu" | sed 's/^# text = //' | tr '\n' ' ')
 for _ in $(seq 1 "$copies"); do printf '%s' "$line"; done >"$input"

@@ -14,14 +14,9 @@
 #   REPEAT     timed runs (default 5)
 #   BENCH_DIR  where the input and output go (default /tmp; never the repo)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-spacyc=${1:-$root/build/src/cli/spacyc}
-model=${MODEL:-${SPACYC_MODEL:-$root/models/en_default.spacyc}}
-conllu=${CONLLU:-$root/../shared/data/en_ewt/train.conllu}
+. "$(dirname "$0")/settings.sh"
 copies=${COPIES:-2}
 repeat=${REPEAT:-5}
-dir=${BENCH_DIR:-/tmp}
 
 input="$dir/spacyc-bench-pipeline-$copies.txt"
 text=$(grep '^# text = ' "$conllu" | sed 's/^# text = //')

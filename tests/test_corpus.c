@@ -357,6 +357,20 @@ static void test_conllu_reads_from_a_pipe(void **state) {
     rmdir(dir);
 }
 
+/* Reads the 40 x 70-word CoNLL-U file at ctx with `alloc`. */
+static nlp_status_t read_attempt(void *ctx, const nlp_allocator_t *alloc) {
+    nlp__corpus_t *c = NULL;
+    nlp_status_t st = nlp__conllu_read(ctx, alloc, &c);
+    if (st == NLP_OK) {
+        assert_int_equal(c->n_sents, 40);
+        assert_int_equal(c->n_words, 40 * 70);
+    } else {
+        assert_null(c);
+    }
+    nlp__corpus_free(c);
+    return st;
+}
+
 static void test_conllu_out_of_memory_sweep(void **state) {
     (void)state;
     /* Enough sentences and words that every array has to grow. */
@@ -373,25 +387,7 @@ static void test_conllu_out_of_memory_sweep(void **state) {
     assert_non_null(path);
     char copy[64];
     snprintf(copy, sizeof copy, "%s", path);
-    int completed = 0;
-    for (long fail_at = 1; !completed; fail_at++) {
-        test_alloc_t a;
-        test_alloc_init(&a);
-        a.fail_at = fail_at;
-        nlp__corpus_t *c = NULL;
-        nlp_status_t st = nlp__conllu_read(copy, &a.iface, &c);
-        if (st == NLP_OK) {
-            completed = 1;
-            assert_int_equal(c->n_sents, 40);
-            assert_int_equal(c->n_words, 40 * 70);
-        } else {
-            assert_int_equal(st, NLP_NOMEM);
-            assert_null(c);
-        }
-        nlp__corpus_free(c);
-        assert_int_equal(a.live, 0);
-        assert_true(fail_at < 1000);
-    }
+    test_oom_sweep(read_attempt, copy, 1000);
     unlink(copy);
 }
 

@@ -515,42 +515,35 @@ static void test_model_file_forged_structure(void **state) {
     expect_forgery_rejected("tail", padded_tail, "padding at the end");
 }
 
+/* Writes 20 small sections to the file at ctx with `alloc`. */
+static nlp_status_t save_attempt(void *ctx, const nlp_allocator_t *alloc) {
+    nlp__model_writer_t *w = NULL;
+    nlp_status_t st = nlp__model_writer_create(alloc, &w);
+    for (int i = 0; i < 20 && !st; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "s%d", i);
+        st = nlp__model_writer_add(w, name, name, strlen(name));
+    }
+    if (!st) st = nlp__model_writer_save(w, ctx);
+    nlp__model_writer_free(w);
+    return st;
+}
+
+/* Opens the file save_attempt wrote and checks its last section. */
+static nlp_status_t open_attempt(void *ctx, const nlp_allocator_t *alloc) {
+    nlp__model_reader_t *r = NULL;
+    nlp_status_t st = nlp__model_reader_open(ctx, alloc, &r);
+    if (st == NLP_OK) expect_section(r, "s19", "s19", 3);
+    nlp__model_reader_close(r);
+    return st;
+}
+
 static void test_model_file_out_of_memory_sweep(void **state) {
     (void)state;
-    const char *path = dir_path("oom.spacyc");
-    int saved = 0;
-    for (long fail_at = 1; !saved; fail_at++) {
-        test_alloc_t a;
-        test_alloc_init(&a);
-        a.fail_at = fail_at;
-        nlp__model_writer_t *w = NULL;
-        nlp_status_t st = nlp__model_writer_create(&a.iface, &w);
-        for (int i = 0; i < 20 && !st; i++) {
-            char name[16];
-            snprintf(name, sizeof name, "s%d", i);
-            st = nlp__model_writer_add(w, name, name, strlen(name));
-        }
-        if (!st) st = nlp__model_writer_save(w, path);
-        assert_true(st == NLP_OK || st == NLP_NOMEM);
-        saved = st == NLP_OK;
-        nlp__model_writer_free(w);
-        assert_int_equal(a.live, 0);
-    }
-    int opened = 0;
-    for (long fail_at = 1; !opened; fail_at++) {
-        test_alloc_t a;
-        test_alloc_init(&a);
-        a.fail_at = fail_at;
-        nlp__model_reader_t *r = NULL;
-        nlp_status_t st = nlp__model_reader_open(path, &a.iface, &r);
-        assert_true(st == NLP_OK || st == NLP_NOMEM);
-        if (st == NLP_OK) {
-            opened = 1;
-            expect_section(r, "s19", "s19", 3);
-        }
-        nlp__model_reader_close(r);
-        assert_int_equal(a.live, 0);
-    }
+    char path[512];
+    snprintf(path, sizeof path, "%s", dir_path("oom.spacyc"));
+    test_oom_sweep(save_attempt, path, 100000);
+    test_oom_sweep(open_attempt, path, 100000);
 }
 
 int main(void) {

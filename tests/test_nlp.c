@@ -31,30 +31,20 @@ static const char *model_or_skip(void) {
     return path;
 }
 
+/* Loads the model at ctx (a path) with `alloc`. */
+static nlp_status_t load_attempt(void *ctx, const nlp_allocator_t *alloc) {
+    nlp_t *nlp = NULL;
+    nlp_status_t st = nlp_load(ctx, alloc, &nlp);
+    if (st == NLP_OK) assert_true(nlp_n_components(nlp) > 0);
+    else assert_null(nlp);
+    nlp_free(nlp);
+    return st;
+}
+
 static void test_load_out_of_memory_sweep(void **state) {
     (void)state;
-    const char *path = model_or_skip();
-    int loaded = 0;
-    long attempts = 0;
-    for (long fail_at = 1; !loaded; fail_at++, attempts++) {
-        test_alloc_t a;
-        test_alloc_init(&a);
-        a.fail_at = fail_at;
-        nlp_t *nlp = NULL;
-        nlp_status_t st = nlp_load(path, &a.iface, &nlp);
-        if (st == NLP_OK) {
-            loaded = 1;
-            assert_true(nlp_n_components(nlp) > 0);
-        } else {
-            assert_int_equal(st, NLP_NOMEM);
-            assert_null(nlp);
-        }
-        nlp_free(nlp);
-        assert_int_equal(a.live, 0);
-        assert_true(fail_at < 100000);
-    }
-    print_message("nlp_load: %ld allocation failures, each refused cleanly\n",
-                  attempts - 1);
+    long failures = test_oom_sweep(load_attempt, (void *)model_or_skip(), 100000);
+    print_message("nlp_load: %ld allocation failures, each refused cleanly\n", failures);
 }
 
 /* The CoNLL-U of a successful parse, for comparison. */

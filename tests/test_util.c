@@ -43,6 +43,19 @@ void test_alloc_init(test_alloc_t *a) {
     a->iface.ctx = a;
 }
 
+long test_oom_sweep(test_oom_attempt_fn attempt, void *ctx, long limit) {
+    for (long fail_at = 1;; fail_at++) {
+        assert_true(fail_at <= limit);
+        test_alloc_t a;
+        test_alloc_init(&a);
+        a.fail_at = fail_at;
+        nlp_status_t st = attempt(ctx, &a.iface);
+        assert_int_equal(a.live, 0);
+        if (st == NLP_OK) return fail_at - 1;
+        assert_int_equal(st, NLP_NOMEM);
+    }
+}
+
 int test_blank_nlp_setup(void **state) {
     static test_blank_nlp_t f;
     test_alloc_init(&f.alloc);

@@ -17,6 +17,15 @@ typedef struct test_alloc {
 
 /* A fresh counting allocator (no failures). */
 void test_alloc_init(test_alloc_t *a);
+/* One attempt of an out-of-memory sweep: does the work with `alloc`, checks
+ * what a success produced (and that a failure produced nothing) and frees
+ * it all; returns the work's status. */
+typedef nlp_status_t (*test_oom_attempt_fn)(void *ctx, const nlp_allocator_t *alloc);
+/* Fails allocation 1, 2, ... of `attempt` in turn until it succeeds: every
+ * failure must be NLP_NOMEM and every attempt must give back all it
+ * allocated; needing more than `limit` attempts fails the test. Returns
+ * the number of allocation failures before the success. */
+long test_oom_sweep(test_oom_attempt_fn attempt, void *ctx, long limit);
 /* A cmocka fixture: a blank English pipeline on a counting allocator; the
  * teardown fails the test when anything was not given back. */
 typedef struct test_blank_nlp {

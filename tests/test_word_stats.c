@@ -80,7 +80,7 @@ static void test_table_round_trip(void **state) {
     };
     void *image;
     size_t len, dropped;
-    assert_int_equal(nlp__word_stats_build(NULL, words, 4, &image, &len, &dropped), NLP_OK);
+    assert_int_equal(nlp__word_stats_build(NULL, words, 4, &image, &len, NULL, &dropped), NLP_OK);
     assert_int_equal(dropped, 0);
     nlp__word_stats_t t;
     assert_int_equal(nlp__word_stats_open(image, len, &t), NLP_OK);
@@ -105,7 +105,7 @@ static void test_damaged_images_are_refused(void **state) {
     nlp__word_stat_t words[] = {stat("alpha", "0110", -3.0f), stat("beta", "1", -5.0f)};
     void *image;
     size_t len;
-    assert_int_equal(nlp__word_stats_build(NULL, words, 2, &image, &len, NULL), NLP_OK);
+    assert_int_equal(nlp__word_stats_build(NULL, words, 2, &image, &len, NULL, NULL), NLP_OK);
     nlp__word_stats_t t;
     uint8_t *b = image;
     assert_int_equal(nlp__word_stats_open(image, len - 8, &t), NLP_MODEL_CORRUPT);
@@ -141,7 +141,7 @@ static void houston_stats(const nlp_allocator_t *alloc, void **image, size_t *le
         stat("houston", "0111", -14.5f),
         stat("may", "1", -7.5f),
     };
-    assert_int_equal(nlp__word_stats_build(alloc, words, 3, image, len, NULL), NLP_OK);
+    assert_int_equal(nlp__word_stats_build(alloc, words, 3, image, len, NULL, NULL), NLP_OK);
 }
 
 static const nlp_lexeme_t *lexeme(nlp_vocab_t *v, nlp_zone_t *z, const char *s) {

@@ -51,9 +51,11 @@ static size_t image_size(uint32_t n_slots) {
 
 nlp_status_t nlp__word_stats_build(const nlp_allocator_t *alloc,
                                    const nlp__word_stat_t *words, size_t n,
-                                   void **image, size_t *len, size_t *dropped) {
+                                   void **image, size_t *len, size_t *stored_out,
+                                   size_t *dropped) {
     *image = NULL;
     *len = 0;
+    if (stored_out) *stored_out = 0;
     if (dropped) *dropped = 0;
     alloc = nlp__allocator_or_default(alloc);
     if (n > UINT32_MAX / 2)
@@ -92,6 +94,7 @@ nlp_status_t nlp__word_stats_build(const nlp_allocator_t *alloc,
     memcpy(buf + 8, counts, sizeof counts);
     *image = buf;
     *len = image_size(n_slots);
+    if (stored_out) *stored_out = stored;
     return NLP_OK;
 }
 

@@ -53,11 +53,14 @@ uint32_t nlp__cluster_code(const char *path, size_t len);
 uint32_t nlp__cluster_prefix(uint32_t code, unsigned bits);
 
 /* Freezes words[0..n) (distinct keys) into a new image (caller frees with
- * `alloc`, NULL: the C library's) that nlp__word_stats_open accepts; *dropped counts the words
- * lost to fingerprint clashes (may be NULL). */
+ * `alloc`, NULL: the C library's) that nlp__word_stats_open accepts.
+ * *stored counts the words in it, *dropped those lost to fingerprint
+ * clashes (either may be NULL). Words with neither a cluster nor a
+ * probability are left out. */
 nlp_status_t nlp__word_stats_build(const nlp_allocator_t *alloc,
                                    const nlp__word_stat_t *words, size_t n,
-                                   void **image, size_t *len, size_t *dropped);
+                                   void **image, size_t *len, size_t *stored,
+                                   size_t *dropped);
 
 /* Validates an image (8-byte aligned, outliving the view) and makes a view
  * of it; NLP_MODEL_CORRUPT with a detail when it is damaged. */

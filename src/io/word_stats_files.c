@@ -130,17 +130,9 @@ nlp_status_t nlp__word_stats_read(const nlp_allocator_t *alloc,
     nlp_status_t st = nlp__table_init(&m.index, alloc, NULL, 1u << 16);
     if (!st && clusters_path) st = read_file(&m, clusters_path, cluster_value, SEEN_CLUSTER, min_prob, counts);
     if (!st && probs_path) st = read_file(&m, probs_path, prob_value, SEEN_PROB, min_prob, counts);
-    if (!st) st = nlp__word_stats_build(alloc, m.words, m.n, image, len, &counts->dropped);
-    if (!st) {
-        nlp__word_stats_t view;
-        st = nlp__word_stats_open(*image, *len, &view);
-        counts->words = view.n_words;
-    }
-    if (st && *image) {
-        nlp__free(alloc, *image);
-        *image = NULL;
-        *len = 0;
-    }
+    if (!st)
+        st = nlp__word_stats_build(alloc, m.words, m.n, image, len, &counts->words,
+                                   &counts->dropped);
     nlp__table_destroy(&m.index);
     nlp__free(alloc, m.words);
     nlp__free(alloc, m.seen);

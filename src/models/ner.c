@@ -30,6 +30,7 @@
 #include "models/ner_features.h"
 #include "models/ner_lexicon.h"
 #include "models/perceptron.h"
+#include "models/sections.h"
 #include "models/train.h"
 #include "models/train_util.h"
 
@@ -207,50 +208,6 @@ static nlp_status_t ner_labels(const nlp__component_t *self, const char **labels
 
 /* ---- Model sections ----------------------------------------------------- */
 
-/* prefix + suffix into buf, or NLP_LIMIT when the name is too long. */
-static nlp_status_t section_name(char *buf, const char *prefix,
-                                 const char *suffix) {
-    int n = snprintf(buf, NLP__MODEL_SECTION_NAME_MAX + 1, "%s%s", prefix, suffix);
-    if (n < 0 || n > NLP__MODEL_SECTION_NAME_MAX)
-        return nlp__fail(NLP_LIMIT, "section name \"%s%s\" is too long", prefix, suffix);
-    return NLP_OK;
-}
-
-static nlp_status_t add_section(nlp__model_writer_t *w, const char *prefix,
-                                const char *suffix, const void *data, size_t len) {
-    char name[NLP__MODEL_SECTION_NAME_MAX + 1];
-    nlp_status_t st = section_name(name, prefix, suffix);
-    return st ? st : nlp__model_writer_add(w, name, data, len);
-}
-
-static nlp_status_t get_section(const nlp__model_reader_t *r, const char *prefix,
-                                const char *suffix, const void **data,
-                                size_t *len) {
-    char name[NLP__MODEL_SECTION_NAME_MAX + 1];
-    nlp_status_t st = section_name(name, prefix, suffix);
-    if (st) return st;
-    st = nlp__model_reader_section(r, name, data, len);
-    if (st == NLP_NOT_FOUND)
-        return nlp__fail(NLP_MODEL_CORRUPT, "model has no section \"%s\"", name);
-    return st;
-}
-
-/* Like get_section, but an absent section reads as empty. */
-static nlp_status_t optional_section(const nlp__model_reader_t *r,
-                                     const char *prefix, const char *suffix,
-                                     const void **data, size_t *len) {
-    char name[NLP__MODEL_SECTION_NAME_MAX + 1];
-    nlp_status_t st = section_name(name, prefix, suffix);
-    if (st) return st;
-    st = nlp__model_reader_section(r, name, data, len);
-    if (st == NLP_NOT_FOUND) {
-        *data = NULL;
-        *len = 0;
-        return NLP_OK;
-    }
-    return st;
-}
-
 static nlp_status_t ner_save(const nlp__component_t *self,
                              nlp__model_writer_t *w, const char *prefix) {
     const ner_t *ner = (const ner_t *)self;
@@ -261,11 +218,11 @@ static nlp_status_t ner_save(const nlp__component_t *self,
     cfg.n_labels = ner->n_labels;
     cfg.out_bias = ner->out_bias;
     nlp_status_t st;
-    if ((st = add_section(w, prefix, ".config", &cfg, sizeof cfg)) ||
-        (st = add_section(w, prefix, ".labels", ner->labels_blob, ner->labels_len)) ||
-        (st = add_section(w, prefix, ".model", ner->image, ner->image_len)) ||
-        (st = add_section(w, prefix, ".lexicon", ner->lexicon_image, ner->lexicon_len)) ||
-        (st = add_section(w, prefix, ".label_bias", ner->label_bias,
+    if ((st = nlp__section_put(w, prefix, ".config", &cfg, sizeof cfg)) ||
+        (st = nlp__section_put(w, prefix, ".labels", ner->labels_blob, ner->labels_len)) ||
+        (st = nlp__section_put(w, prefix, ".model", ner->image, ner->image_len)) ||
+        (st = nlp__section_put(w, prefix, ".lexicon", ner->lexicon_image, ner->lexicon_len)) ||
+        (st = nlp__section_put(w, prefix, ".label_bias", ner->label_bias,
                           ner->n_labels * sizeof *ner->label_bias)))
         return st;
     return NLP_OK;
@@ -381,11 +338,11 @@ nlp_status_t nlp__ner_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
     const void *cfg_data, *labels, *image, *lexicon, *bias;
     size_t cfg_len, labels_len, image_len, lexicon_len, bias_len;
     nlp_status_t st;
-    if ((st = get_section(r, prefix, ".config", &cfg_data, &cfg_len)) ||
-        (st = get_section(r, prefix, ".labels", &labels, &labels_len)) ||
-        (st = get_section(r, prefix, ".model", &image, &image_len)) ||
-        (st = get_section(r, prefix, ".lexicon", &lexicon, &lexicon_len)) ||
-        (st = optional_section(r, prefix, ".label_bias", &bias, &bias_len)))
+    if ((st = nlp__section_get(r, prefix, ".config", &cfg_data, &cfg_len)) ||
+        (st = nlp__section_get(r, prefix, ".labels", &labels, &labels_len)) ||
+        (st = nlp__section_get(r, prefix, ".model", &image, &image_len)) ||
+        (st = nlp__section_get(r, prefix, ".lexicon", &lexicon, &lexicon_len)) ||
+        (st = nlp__section_get_optional(r, prefix, ".label_bias", &bias, &bias_len)))
         return st;
     config_section_t cfg;
     if (cfg_len != sizeof cfg)

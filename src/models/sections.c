@@ -33,6 +33,22 @@ nlp_status_t nlp__section_get(const nlp__model_reader_t *r, const char *prefix,
     return st;
 }
 
+nlp_status_t nlp__section_get_optional(const nlp__model_reader_t *r,
+                                       const char *prefix, const char *suffix,
+                                       const void **data, size_t *len) {
+    char name[NLP__MODEL_SECTION_NAME_MAX + 1];
+    nlp_status_t st = nlp__section_name(name, prefix, suffix);
+    if (st) return st;
+    st = nlp__model_reader_section(r, name, data, len);
+    if (st == NLP_NOT_FOUND) {
+        nlp__clear_error();
+        *data = NULL;
+        *len = 0;
+        return NLP_OK;
+    }
+    return st;
+}
+
 nlp_status_t nlp__sections_put_all(nlp__model_writer_t *w, const char *prefix,
                                    const char *const *suffix, size_t n,
                                    const void *const *data, const size_t *len) {

@@ -21,6 +21,12 @@ nlp_status_t nlp__section_get(const nlp__model_reader_t *r, const char *prefix,
                               const char *suffix, const void **data,
                               size_t *len);
 
+/* nlp__section_get for a section a model may lack: an absent one gives
+ * NLP_OK with *data NULL and *len 0 (and no error detail left behind). */
+nlp_status_t nlp__section_get_optional(const nlp__model_reader_t *r,
+                                       const char *prefix, const char *suffix,
+                                       const void **data, size_t *len);
+
 /* nlp__section_put for n sections: suffix[i] holding data[i][0..len[i]). */
 nlp_status_t nlp__sections_put_all(nlp__model_writer_t *w, const char *prefix,
                                    const char *const *suffix, size_t n,

@@ -8,11 +8,13 @@
 
 #include "config.h"
 #include "doc/doc.h"
+#include "models/sections.h"
 #include "registry.h"
 
 #define SCRATCH_CHUNK (64u << 10)
 /* The vocabulary's word statistics (core/word_stats.h), when the model has them. */
-#define WORD_STATS_SECTION "vocab.word_stats"
+#define WORD_STATS_PREFIX "vocab."
+#define WORD_STATS_SUFFIX "word_stats"
 
 nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
                               nlp_t **out) {
@@ -140,16 +142,14 @@ static nlp_status_t load_components(nlp_t *nlp, const char *list) {
 static nlp_status_t load_word_stats(nlp_t *nlp, const char *path) {
     const void *stats;
     size_t len;
-    nlp_status_t st = nlp__model_reader_section(nlp->model, WORD_STATS_SECTION, &stats, &len);
-    if (st == NLP_NOT_FOUND) {
-        nlp__clear_error();
-        return NLP_OK;
-    }
-    if (!st) st = nlp__vocab_set_word_stats(nlp->vocab, stats, len, 0);
+    nlp_status_t st = nlp__section_get_optional(nlp->model, WORD_STATS_PREFIX,
+                                                WORD_STATS_SUFFIX, &stats, &len);
+    if (!st && stats) st = nlp__vocab_set_word_stats(nlp->vocab, stats, len, 0);
     if (!st) return NLP_OK;
     char why[256];
     snprintf(why, sizeof why, "%s", nlp_error_detail());
-    return nlp__fail(st, "%s: section \"%s\": %s", path, WORD_STATS_SECTION, why);
+    return nlp__fail(st, "%s: section \"%s%s\": %s", path, WORD_STATS_PREFIX,
+                     WORD_STATS_SUFFIX, why);
 }
 
 nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
@@ -300,8 +300,8 @@ nlp_status_t nlp__save(const nlp_t *nlp, const char *path) {
     if ((st = nlp__model_writer_add(w, "meta", meta, len))) goto out;
     const nlp_vocab_t *v = nlp->vocab;
     if (v->word_stats_image &&
-        (st = nlp__model_writer_add(w, WORD_STATS_SECTION, v->word_stats_image,
-                                    v->word_stats_len)))
+        (st = nlp__section_put(w, WORD_STATS_PREFIX, WORD_STATS_SUFFIX,
+                               v->word_stats_image, v->word_stats_len)))
         goto out;
     for (size_t i = 0; i < nlp->n_components && !st; i++) {
         const nlp__component_t *c = nlp->components[i];
