@@ -305,7 +305,7 @@ static void train_fixture(trained_t *t, const nlp_allocator_t *alloc) {
     assert_int_equal(nlp__iob2_read(path, alloc, &t->corpus), NLP_OK);
     remove(path);
     assert_int_equal(nlp__vocab_create(alloc, NULL, &t->vocab), NLP_OK);
-    nlp__train_opts_t opts = {20, 1, NULL, alloc};
+    nlp__train_opts_t opts = {.epochs = 20, .seed = 1, .alloc = alloc};
     assert_int_equal(nlp__ner_train(t->vocab, t->corpus, t->corpus, NULL, 0, &opts, &t->ner),
                      NLP_OK);
 }
@@ -545,7 +545,7 @@ static void test_ner_hide_word_features(void **state) {
     nlp__chunk_cache_init(&cache, NULL, 64u << 10, 2);
     nlp__arena_init(&scratch, &cache);
     nlp__ner_token_t *tokens;
-    assert_int_equal(nlp__ner_tokens_fill(doc, NULL, &scratch, &tokens), NLP_OK);
+    assert_int_equal(nlp__ner_tokens_fill(doc, (nlp__ner_lexicons_t){0}, &scratch, &tokens), NLP_OK);
     uint64_t shown[NLP__NER_N_STATIC], hidden[NLP__NER_N_STATIC];
     nlp__ner_static_features(tokens, 0, false, shown);
     nlp__ner_static_features(tokens, 0, true, hidden);
@@ -592,9 +592,9 @@ static void test_ner_features_stay_in_their_sentence(void **state) {
     nlp__chunk_cache_init(&cache, NULL, 64u << 10, 2);
     nlp__arena_init(&scratch, &cache);
     nlp__ner_token_t *t_both, *t_first, *t_second;
-    assert_int_equal(nlp__ner_tokens_fill(both, NULL, &scratch, &t_both), NLP_OK);
-    assert_int_equal(nlp__ner_tokens_fill(first, NULL, &scratch, &t_first), NLP_OK);
-    assert_int_equal(nlp__ner_tokens_fill(second, NULL, &scratch, &t_second), NLP_OK);
+    assert_int_equal(nlp__ner_tokens_fill(both, (nlp__ner_lexicons_t){0}, &scratch, &t_both), NLP_OK);
+    assert_int_equal(nlp__ner_tokens_fill(first, (nlp__ner_lexicons_t){0}, &scratch, &t_first), NLP_OK);
+    assert_int_equal(nlp__ner_tokens_fill(second, (nlp__ner_lexicons_t){0}, &scratch, &t_second), NLP_OK);
     const nlp__ner_token_t *second_in_both = t_both + SECOND + NLP__NER_TOKEN_PAD;
     uint64_t a[NLP__NER_N_STATIC], b[NLP__NER_N_STATIC];
     for (uint32_t i = 0; i < SECOND; i++) {
@@ -693,7 +693,7 @@ static void test_ner_train_rejects_corpus_without_entities(void **state) {
     remove(path);
     nlp_vocab_t *v;
     assert_int_equal(nlp__vocab_create(NULL, NULL, &v), NLP_OK);
-    nlp__train_opts_t opts = {2, 1, NULL, NULL};
+    nlp__train_opts_t opts = {.epochs = 2, .seed = 1};
     nlp__component_t *ner = NULL;
     assert_int_equal(nlp__ner_train(v, c, NULL, NULL, 0, &opts, &ner), NLP_INVALID_ARG);
     assert_null(ner);
@@ -718,7 +718,7 @@ static void test_ner_ewt_dev_score(void **state) {
     assert_int_equal(nlp__vocab_create(NULL, NULL, &v), NLP_OK);
     char log_buf[4096] = "";
     FILE *log = fmemopen(log_buf, sizeof log_buf - 1, "w");
-    nlp__train_opts_t opts = {3, 1, log, NULL};
+    nlp__train_opts_t opts = {.epochs = 3, .seed = 1, .log = log};
     nlp__component_t *ner;
     assert_int_equal(nlp__ner_train(v, train, dev, NULL, 0, &opts, &ner), NLP_OK);
     fclose(log);

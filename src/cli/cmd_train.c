@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "cli_util.h"
+#include "core/alloc.h"
 #include "commands.h"
 #include "io/corpus.h"
+#include "io/gazetteer_file.h"
 #include "io/word_stats_files.h"
 #include "models/jackknife.h"
 #include "models/train.h"
@@ -24,12 +26,15 @@ static int usage(void) {
         "                    [--pipeline tagger,lemmatizer,senter,parser,ner]\n"
         "                    [--epochs N] [--seed N] [--name NAME]\n"
         "                    [--clusters PATHS] [--word-probs FILE] [--min-word-prob P]\n"
+        "                    [--gazetteer FILE]\n"
         "  Trains each component in order (later ones see the earlier ones'\n"
         "  predictions), prints dev scores per epoch, keeps each component's\n"
         "  best epoch and writes one model file. --clusters (Brown clusters,\n"
         "  \"<path>\\t<word>\" lines) and --word-probs (\"<log prob>\\t<word>\"\n"
         "  lines) add word statistics from a large corpus, kept in the model;\n"
-        "  probabilities below --min-word-prob (default %g) are left out.\n",
+        "  probabilities below --min-word-prob (default %g) are left out.\n"
+        "  --gazetteer (\"<category>\\t<name>\" lines: cities, first names...)\n"
+        "  gives the entity recogniser lists of names, kept in the model.\n",
         (double)DEFAULT_MIN_WORD_PROB);
     return 2;
 }
@@ -63,7 +68,7 @@ static const trainer_t *find_trainer(const char *name, size_t len) {
 
 typedef struct train_args {
     const char *train, *dev, *ner_train, *ner_dev, *output, *pipeline, *name;
-    const char *clusters, *word_probs;
+    const char *clusters, *word_probs, *gazetteer;
     float min_word_prob;
     unsigned epochs;
     unsigned long long seed;
@@ -94,6 +99,7 @@ static int parse_args(int argc, char **argv, train_args_t *a) {
         else if (!strcmp(o, "--name")) dst = &a->name;
         else if (!strcmp(o, "--clusters")) dst = &a->clusters;
         else if (!strcmp(o, "--word-probs")) dst = &a->word_probs;
+        else if (!strcmp(o, "--gazetteer")) dst = &a->gazetteer;
         else if (!strcmp(o, "--epochs") || !strcmp(o, "--seed") ||
                  !strcmp(o, "--min-word-prob")) {
             const char *v = nlp_cli_value(argc, argv, &i);
@@ -130,6 +136,24 @@ static int load_word_stats(nlp_t *nlp, const train_args_t *a) {
     return 0;
 }
 
+/* Reads the gazetteer for the entity recogniser (*image stays NULL
+ * without one); 0 on success, with a line for the log. */
+static int load_gazetteer(nlp_t *nlp, const train_args_t *a, void **image,
+                          size_t *len) {
+    *image = NULL;
+    *len = 0;
+    if (!a->gazetteer) return 0;
+    nlp__gazetteer_counts_t n;
+    nlp_status_t st = nlp__gazetteer_read(nlp->alloc, a->gazetteer, image, len, &n);
+    if (st) return nlp_cli_error("gazetteer", st);
+    fprintf(stderr, "gazetteer: %zu names (%zu longer than %u words skipped) in",
+            n.names, n.too_long, NLP__NER_LEX_MAX_PHRASE);
+    for (uint32_t k = 0; k < n.n_categories; k++)
+        fprintf(stderr, " %s", n.categories[k]);
+    fprintf(stderr, ", %.1f MB\n", (double)*len / 1e6);
+    return 0;
+}
+
 static nlp__corpus_t *read_corpus(const char *path, int iob2) {
     nlp__corpus_t *c = NULL;
     nlp_status_t st = iob2 ? nlp__iob2_read(path, NULL, &c)
@@ -153,7 +177,10 @@ int nlp_cli_train(int argc, char **argv) {
     if (st) return nlp_cli_error("cannot create the pipeline", st);
     rc = 1;
     double t0 = nlp_cli_now();
-    if (load_word_stats(nlp, &a)) goto out;
+    void *gazetteer = NULL;
+    size_t gazetteer_len = 0;
+    if (load_word_stats(nlp, &a) || load_gazetteer(nlp, &a, &gazetteer, &gazetteer_len))
+        goto out;
     /* The trainers of the components so far; NULL for those trained on
      * other data, which a jackknife over this corpus cannot retrain. */
     nlp__train_fn done[MAX_COMPONENTS];
@@ -185,7 +212,9 @@ int nlp_cli_train(int argc, char **argv) {
         }
         if (!*train && !(*train = read_corpus(train_path, t->wants_ner_data))) goto out;
         if (!*dev && !(*dev = read_corpus(dev_path, t->wants_ner_data))) goto out;
-        nlp__train_opts_t opts = {.epochs = a.epochs, .seed = a.seed, .log = stderr};
+        nlp__train_opts_t opts = {.epochs = a.epochs, .seed = a.seed, .log = stderr,
+                                  .gazetteer = gazetteer,
+                                  .gazetteer_len = gazetteer_len};
         double t1 = nlp_cli_now();
         /* The jackknife is kept from one component to the next: each
          * extension trains only the components added since. */
@@ -223,15 +252,17 @@ int nlp_cli_train(int argc, char **argv) {
         done[n_done++] = t->wants_ner_data ? NULL : t->train;
     }
     char sources[8192];
-    snprintf(sources, sizeof sources, "%s%s%s%s%s%s%s", a.train ? a.train : "",
+    snprintf(sources, sizeof sources, "%s%s%s%s%s%s%s%s%s", a.train ? a.train : "",
              a.ner_train ? " " : "", a.ner_train ? a.ner_train : "",
              a.clusters ? " " : "", a.clusters ? a.clusters : "",
-             a.word_probs ? " " : "", a.word_probs ? a.word_probs : "");
+             a.word_probs ? " " : "", a.word_probs ? a.word_probs : "",
+             a.gazetteer ? " " : "", a.gazetteer ? a.gazetteer : "");
     if ((st = nlp__set_meta(nlp, "name", a.name)) ||
         (st = nlp__set_meta(nlp, "version", NLP_VERSION_STRING)) ||
         (st = nlp__set_meta(nlp, "license",
-                            a.clusters || a.word_probs
-                                ? "CC BY-SA 4.0 (training data); word statistics under their own licence"
+                            a.clusters || a.word_probs || a.gazetteer
+                                ? "CC BY-SA 4.0 (training data); word statistics and "
+                                  "gazetteer under their own licences"
                                 : "CC BY-SA 4.0 (training data)")) ||
         (st = nlp__set_meta(nlp, "sources", sources)) ||
         (st = nlp__save(nlp, a.output))) {
@@ -241,6 +272,7 @@ int nlp_cli_train(int argc, char **argv) {
     fprintf(stderr, "wrote %s (%.1f s in all)\n", a.output, nlp_cli_now() - t0);
     rc = 0;
 out:
+    if (nlp) nlp__free(nlp->alloc, gazetteer);
     nlp__jackknife_free(&jack);
     for (int i = 0; i < 4; i++) nlp__corpus_free(corpora[i]);
     nlp_free(nlp);

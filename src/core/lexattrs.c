@@ -228,6 +228,12 @@ static size_t lower_text(const decoded_t *d, const char *s, size_t len,
     return len;
 }
 
+size_t nlp__lexattrs_lower(const char *s, size_t len, char *buf) {
+    decoded_t d;
+    decode(s, len, &d);
+    return lower_text(&d, s, len, buf);
+}
+
 void nlp__lexattrs_word_stats(const nlp_vocab_t *v, nlp_lexeme_t *lex) {
     nlp__word_stat_t w = nlp__word_stats_get(&v->word_stats, lex->orth);
     /* Sentence-initial and shouted forms borrow the cluster of the lower

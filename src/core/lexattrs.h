@@ -11,6 +11,11 @@
 nlp_status_t nlp__lexattrs_fill(nlp_vocab_t *vocab, nlp_zone_t *zone,
                                 const char *s, size_t len, nlp_lexeme_t *lex);
 
+/* Writes the lower case of s[0..len) into buf (at least 4 * len bytes), as
+ * a lexeme's `lower` string is made, and returns its length: its
+ * nlp_hash_string is the id a lexeme of that text has as `lower`. */
+size_t nlp__lexattrs_lower(const char *s, size_t len, char *buf);
+
 /* Sets lex->cluster and lex->prob from the vocabulary's word statistics,
  * by the lexeme's orth and lower ids. */
 void nlp__lexattrs_word_stats(const nlp_vocab_t *vocab, nlp_lexeme_t *lex);

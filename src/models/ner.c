@@ -16,7 +16,10 @@
  *   .model    the frozen perceptron image (models/perceptron.h),
  *   .lexicon  the entity lexicon image (models/ner_lexicon.h),
  *   .label_bias  optional: one float per label, added to the scores of
- *            BEGIN and UNIT of that label (0 when absent).
+ *            BEGIN and UNIT of that label (0 when absent),
+ *   .gazetteer  optional: a gazetteer image (models/ner_lexicon.h), lists
+ *            of names given at training; without it the gazetteer
+ *            features stay absent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,9 +74,11 @@ typedef struct ner {
     const nlp_allocator_t *alloc;
     nlp__linear_t model;
     nlp__ner_lexicon_t lexicon;
+    nlp__ner_lexicon_t gazetteer; /* n_slots 0: none */
     const void *image, *lexicon_image, *labels_blob; /* owned or mapped */
-    size_t image_len, lexicon_len, labels_len;
-    void *owned_image, *owned_lexicon, *owned_labels;
+    const void *gazetteer_image;
+    size_t image_len, lexicon_len, labels_len, gazetteer_len;
+    void *owned_image, *owned_lexicon, *owned_labels, *owned_gazetteer;
     const char **blob_labels; /* pointers into labels_blob */
     const char **names;       /* the same labels as permanent strings */
     nlp_hash_t *label_ids;
@@ -148,6 +153,15 @@ static nlp_status_t push_ent(nlp_span_t **ents, size_t *n, size_t *cap,
     return NLP_OK;
 }
 
+/* The lexicons the features read: `corpus` and the gazetteer, if any. */
+static nlp__ner_lexicons_t ner_lexicons(const ner_t *ner,
+                                        const nlp__ner_lexicon_t *corpus) {
+    return (nlp__ner_lexicons_t){
+        .corpus = corpus,
+        .gazetteer = ner->gazetteer.n_slots ? &ner->gazetteer : NULL,
+    };
+}
+
 /* Labels the tokens of `doc` and sets its entities. Features never cross a
  * sentence boundary, so sentences are gathered one at a time and memory
  * follows the longest sentence, not the Doc. */
@@ -167,8 +181,8 @@ static nlp_status_t ner_process(const nlp__component_t *self, nlp_doc_t *doc,
         uint32_t end = nlp__doc_sent_end(doc, start);
         if ((st = buffers_reserve(&buf, end - start, scratch))) return st;
         nlp__ner_token_t *sent = buf.tokens + NLP__NER_TOKEN_PAD;
-        nlp__ner_sentence_fill(doc, start, end, &ner->lexicon, sent, buf.lower,
-                               buf.codes);
+        nlp__ner_sentence_fill(doc, start, end, ner_lexicons(ner, &ner->lexicon), sent,
+                               buf.lower, buf.codes);
         nlp__biluo_state_t s = nlp__biluo_init(0, end - start);
         uint32_t prev1 = NLP__NER_NO_ACTION, prev2 = NLP__NER_NO_ACTION;
         while (!nlp__biluo_done(&s)) {
@@ -225,6 +239,10 @@ static nlp_status_t ner_save(const nlp__component_t *self,
         (st = nlp__section_put(w, prefix, ".label_bias", ner->label_bias,
                           ner->n_labels * sizeof *ner->label_bias)))
         return st;
+    if (ner->gazetteer_image &&
+        (st = nlp__section_put(w, prefix, ".gazetteer", ner->gazetteer_image,
+                               ner->gazetteer_len)))
+        return st;
     return NLP_OK;
 }
 
@@ -233,6 +251,7 @@ static void ner_free(nlp__component_t *self) {
     if (!ner) return;
     nlp__free(ner->alloc, ner->owned_image);
     nlp__free(ner->alloc, ner->owned_lexicon);
+    nlp__free(ner->alloc, ner->owned_gazetteer);
     nlp__free(ner->alloc, ner->owned_labels);
     nlp__free(ner->alloc, ner->blob_labels);
     nlp__free(ner->alloc, ner->names);
@@ -307,13 +326,33 @@ static nlp_status_t ner_attach(ner_t *ner, const void *image, size_t image_len,
     if (ner->model.n_classes != ner->n_actions)
         return nlp__fail(NLP_MODEL_CORRUPT, "ner: %u classes for %u labels",
                          ner->model.n_classes, ner->n_labels);
-    if (ner->lexicon.n_labels != ner->n_labels)
+    if (ner->lexicon.n_labels != ner->n_labels || ner->lexicon.is_gazetteer)
         return nlp__fail(NLP_MODEL_CORRUPT, "ner: lexicon of %u labels for %u",
                          ner->lexicon.n_labels, ner->n_labels);
     ner->image = image;
     ner->image_len = image_len;
     ner->lexicon_image = lexicon;
     ner->lexicon_len = lexicon_len;
+    return NLP_OK;
+}
+
+/* Points the recogniser at a gazetteer image (NULL: none; owned when
+ * owned_gazetteer is set). */
+static nlp_status_t attach_gazetteer(ner_t *ner, const void *image, size_t len) {
+    ner->gazetteer = (nlp__ner_lexicon_t){0};
+    ner->gazetteer_image = NULL;
+    ner->gazetteer_len = 0;
+    if (!image) return NLP_OK;
+    nlp_status_t st = nlp__ner_lexicon_open(image, len, &ner->gazetteer);
+    if (!st && !ner->gazetteer.is_gazetteer)
+        st = nlp__fail(NLP_MODEL_CORRUPT, "ner: the gazetteer section holds a "
+                                          "corpus lexicon");
+    if (st) {
+        ner->gazetteer = (nlp__ner_lexicon_t){0};
+        return st;
+    }
+    ner->gazetteer_image = image;
+    ner->gazetteer_len = len;
     return NLP_OK;
 }
 
@@ -335,14 +374,16 @@ static nlp_status_t read_label_bias(ner_t *ner, const void *data, size_t len) {
 nlp_status_t nlp__ner_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
                            const char *prefix, nlp__component_t **out) {
     *out = NULL;
-    const void *cfg_data, *labels, *image, *lexicon, *bias;
-    size_t cfg_len, labels_len, image_len, lexicon_len, bias_len;
+    const void *cfg_data, *labels, *image, *lexicon, *bias, *gazetteer;
+    size_t cfg_len, labels_len, image_len, lexicon_len, bias_len, gazetteer_len;
     nlp_status_t st;
     if ((st = nlp__section_get(r, prefix, ".config", &cfg_data, &cfg_len)) ||
         (st = nlp__section_get(r, prefix, ".labels", &labels, &labels_len)) ||
         (st = nlp__section_get(r, prefix, ".model", &image, &image_len)) ||
         (st = nlp__section_get(r, prefix, ".lexicon", &lexicon, &lexicon_len)) ||
-        (st = nlp__section_get_optional(r, prefix, ".label_bias", &bias, &bias_len)))
+        (st = nlp__section_get_optional(r, prefix, ".label_bias", &bias, &bias_len)) ||
+        (st = nlp__section_get_optional(r, prefix, ".gazetteer", &gazetteer,
+                                        &gazetteer_len)))
         return st;
     config_section_t cfg;
     if (cfg_len != sizeof cfg)
@@ -365,6 +406,7 @@ nlp_status_t nlp__ner_load(nlp_vocab_t *vocab, const nlp__model_reader_t *r,
     ner->out_bias = cfg.out_bias;
     if (!st) st = read_label_bias(ner, bias, bias_len);
     if (!st) st = ner_attach(ner, image, image_len, lexicon, lexicon_len);
+    if (!st) st = attach_gazetteer(ner, gazetteer, gazetteer_len);
     if (st) {
         ner_free(&ner->base);
         return st;
@@ -559,8 +601,8 @@ static nlp__ner_lex_sent_t *lexicon_input(const train_set_t *ts) {
  * lexicon of the folds it is not in. The features read only the words and
  * the sentence, so upstream components need not run: a training sentence
  * is one sentence. */
-static nlp_status_t gather_tokens(train_set_t *ts, nlp_vocab_t *vocab,
-                                  const nlp__corpus_t *train,
+static nlp_status_t gather_tokens(train_set_t *ts, const ner_t *ner,
+                                  nlp_vocab_t *vocab, const nlp__corpus_t *train,
                                   const nlp__ner_lexicon_t *fold_lexicons,
                                   nlp__arena_t *scratch) {
     for (size_t s = 0; s < ts->n_sents; s++) {
@@ -571,7 +613,8 @@ static nlp_status_t gather_tokens(train_set_t *ts, nlp_vocab_t *vocab,
         nlp__ner_token_t *tokens;
         for (uint32_t i = 0; i < doc->n_tokens; i++)
             doc->tokens[i].sent_start = i == 0;
-        st = nlp__ner_tokens_fill(doc, &fold_lexicons[t->fold], scratch, &tokens);
+        st = nlp__ner_tokens_fill(doc, ner_lexicons(ner, &fold_lexicons[t->fold]),
+                                  scratch, &tokens);
         if (!st)
             memcpy(ts->tokens + t->tokens_at - NLP__NER_TOKEN_PAD,
                    tokens - NLP__NER_TOKEN_PAD,
@@ -808,6 +851,16 @@ static nlp_status_t build_lexicons(const train_set_t *ts, void **images,
     return st;
 }
 
+/* Takes a copy of the gazetteer of `opts`, if any, into the model. */
+static nlp_status_t copy_gazetteer(ner_t *ner, const nlp__train_opts_t *opts) {
+    if (!opts->gazetteer) return NLP_OK;
+    /* The copy is 8-byte aligned, as lexicon images must be. */
+    ner->owned_gazetteer = nlp__malloc(ner->alloc, opts->gazetteer_len);
+    if (!ner->owned_gazetteer) return NLP_NOMEM;
+    memcpy(ner->owned_gazetteer, opts->gazetteer, opts->gazetteer_len);
+    return attach_gazetteer(ner, ner->owned_gazetteer, opts->gazetteer_len);
+}
+
 nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
                             const nlp__corpus_t *dev,
                             const nlp__component_t *const *upstream,
@@ -841,7 +894,8 @@ nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,
     if (!st) st = ner_new(vocab, alloc, blob, blob_len, blob, &ner);
     if (!st) st = read_sentences(&ts, vocab, train);
     if (!st) st = build_lexicons(&ts, lexicons, lexicon_lens, views);
-    if (!st) st = gather_tokens(&ts, vocab, train, views, &scratch);
+    if (!st) st = copy_gazetteer(ner, opts);
+    if (!st) st = gather_tokens(&ts, ner, vocab, train, views, &scratch);
     dev_set_t dev_set = {0};
     if (!st && dev)
         st = dev_set_build(&dev_set, alloc, vocab, dev, upstream, n_upstream, &scratch);

@@ -102,10 +102,23 @@ enum {
     T_STATIC_END_
 };
 
+/* Gazetteer templates: the ids below 64 ran out, so they continue after
+ * the state templates. */
+enum {
+    T_GAZ_PHRASE = 96, /* the name matched around the word, with its kind */
+    T_GAZ_PHRASE_M1,
+    T_GAZ_PHRASE_P1,
+    T_GAZ_WORD,        /* the word alone, with its kind */
+    T_GAZ_WORD_M1_P1,
+    T_GAZ_PHRASE_RUN,  /* the match with the capitalised run's length */
+    T_GAZ_END_
+};
+
 /* The context bag writes four features under one template; the six tag
  * templates write none. */
 _Static_assert(T_STATIC_END_ <= 64, "static templates stay below the state ones");
-_Static_assert(T_STATIC_END_ - 1 + 3 - 6 == NLP__NER_N_STATIC,
+_Static_assert(T_STATIC_END_ - 1 + 3 - 6 + (T_GAZ_END_ - T_GAZ_PHRASE) ==
+                   NLP__NER_N_STATIC,
                "NLP__NER_N_STATIC counts the static features");
 
 /* State templates, numbered after the static ones. */
@@ -122,9 +135,11 @@ enum {
     S_PREV_NORM_P1,
     S_PREV_TAG, /* retired */
     S_OPEN_FIRST_KIND,
+    S_PREV_GAZ,
     S_STATE_END_
 };
 
+_Static_assert((int)S_STATE_END_ <= (int)T_GAZ_PHRASE, "state templates stay below the gazetteer ones");
 _Static_assert(S_STATE_END_ - S_PREV <= NLP__NER_MAX_STATE,
                "NLP__NER_MAX_STATE bounds the state templates");
 
@@ -215,7 +230,7 @@ static uint32_t caps_evidence(const nlp_lexeme_t *lex, float lower_prob) {
 
 /* Fills the word attributes of one token. */
 static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
-                      const nlp__ner_lexicon_t *lexicon) {
+                      nlp__ner_lexicons_t lexicons) {
     const nlp_token_t *tok = &doc->tokens[i];
     const nlp_lexeme_t *lex = tok->lex;
     const char *s = doc->text + tok->idx;
@@ -232,7 +247,10 @@ static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
     a->suffix4 = nlp__feat_bytes(T_SUFFIX4, s + suf4, len - suf4);
     a->prefix3 = nlp__feat_bytes(T_PREFIX3, s, nlp__utf8_prefix_bytes(s, len, 3));
     a->kind = kind_of(lex, a->short_shape);
-    a->word_code = lexicon ? nlp__ner_lexicon_word(lexicon, lex->lower) : 0;
+    a->word_code = lexicons.corpus ? nlp__ner_lexicon_word(lexicons.corpus, lex->lower) : 0;
+    a->has_gazetteer = lexicons.gazetteer != NULL;
+    a->gaz_word = lexicons.gazetteer ? nlp__ner_lexicon_name(lexicons.gazetteer, lex->lower)
+                                     : 0;
     a->has_word_stats = doc->vocab->word_stats.n_slots != 0;
     a->cluster = lex->cluster;
     /* Whole log units; 99 for words without a probability. */
@@ -250,7 +268,7 @@ static bool is_capitalised(uint8_t kind) {
 /* Fills the sentence attributes of t[0..n), one sentence; `lower` and
  * `codes` are scratch of n entries. */
 static void fill_sentence(nlp__ner_token_t *t, uint32_t n,
-                          const nlp__ner_lexicon_t *lexicon, uint64_t *lower,
+                          nlp__ner_lexicons_t lexicons, uint64_t *lower,
                           uint32_t *codes) {
     uint8_t caps = caps_style(t, 0, n);
     /* Runs of capitalised words (titles, upper case, mixed, alphanumeric). */
@@ -271,10 +289,14 @@ static void fill_sentence(nlp__ner_token_t *t, uint32_t n,
         t[0].sent_first = 1;
         t[n - 1].sent_last = 1;
     }
-    if (lexicon) {
-        for (uint32_t i = 0; i < n; i++) lower[i] = t[i].lower;
-        nlp__ner_lexicon_match(lexicon, lower, n, codes);
+    for (uint32_t i = 0; i < n; i++) lower[i] = t[i].lower;
+    if (lexicons.corpus) {
+        nlp__ner_lexicon_match(lexicons.corpus, lower, n, codes);
         for (uint32_t i = 0; i < n; i++) t[i].phrase_code = codes[i];
+    }
+    if (lexicons.gazetteer) {
+        nlp__ner_lexicon_match(lexicons.gazetteer, lower, n, codes);
+        for (uint32_t i = 0; i < n; i++) t[i].gaz_phrase = codes[i];
     }
 }
 
@@ -283,18 +305,17 @@ void nlp__ner_sentence_pad(nlp__ner_token_t *t) {
 }
 
 void nlp__ner_sentence_fill(const nlp_doc_t *doc, uint32_t start, uint32_t end,
-                            const nlp__ner_lexicon_t *lexicon,
-                            nlp__ner_token_t *t, uint64_t *lower,
-                            uint32_t *codes) {
-    for (uint32_t i = start; i < end; i++) fill_word(&t[i - start], doc, i, lexicon);
-    fill_sentence(t, end - start, lexicon, lower, codes);
+                            nlp__ner_lexicons_t lexicons, nlp__ner_token_t *t,
+                            uint64_t *lower, uint32_t *codes) {
+    for (uint32_t i = start; i < end; i++) fill_word(&t[i - start], doc, i, lexicons);
+    fill_sentence(t, end - start, lexicons, lower, codes);
     /* A longer sentence may have been here before. */
     for (uint32_t k = 0; k < NLP__NER_TOKEN_PAD; k++)
         nlp__ner_sentence_pad(&t[end - start + k]);
 }
 
 nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
-                                  const nlp__ner_lexicon_t *lexicon,
+                                  nlp__ner_lexicons_t lexicons,
                                   nlp__arena_t *scratch,
                                   nlp__ner_token_t **out) {
     *out = NULL;
@@ -309,7 +330,7 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
     nlp__ner_token_t *t = all + NLP__NER_TOKEN_PAD;
     for (uint32_t start = 0; start < n;) {
         uint32_t end = nlp__doc_sent_end(doc, start);
-        nlp__ner_sentence_fill(doc, start, end, lexicon, t, lower, codes);
+        nlp__ner_sentence_fill(doc, start, end, lexicons, t, lower, codes);
         t += end - start + NLP__NER_TOKEN_PAD;
         start = end;
     }
@@ -407,6 +428,15 @@ void nlp__ner_static_features(const nlp__ner_token_t *t, uint32_t i,
     f[k++] = feat_if(stats, nlp__feat1(T_CAPS_EVIDENCE_P1, p1->caps_evidence));
     f[k++] = feat_if(stats && in_run,
                      nlp__feat1(T_RUN_LAST_CAPS_EVIDENCE, w->run_last_caps_evidence));
+    /* Names from the gazetteer: known cities or first names the training
+     * data never had. Absent without a gazetteer. */
+    int gaz = w->has_gazetteer;
+    f[k++] = feat_if(gaz, nlp__feat2(T_GAZ_PHRASE, w->gaz_phrase, w->kind));
+    f[k++] = feat_if(gaz, nlp__feat1(T_GAZ_PHRASE_M1, m1->gaz_phrase));
+    f[k++] = feat_if(gaz, nlp__feat1(T_GAZ_PHRASE_P1, p1->gaz_phrase));
+    f[k++] = feat_if(gaz, nlp__feat2(T_GAZ_WORD, w->gaz_word, w->kind));
+    f[k++] = feat_if(gaz, nlp__feat2(T_GAZ_WORD_M1_P1, m1->gaz_word, p1->gaz_word));
+    f[k++] = feat_if(gaz && in_run, nlp__feat2(T_GAZ_PHRASE_RUN, w->gaz_phrase, run_len));
 }
 
 size_t nlp__ner_state_features(const nlp__ner_token_t *t,
@@ -423,6 +453,7 @@ size_t nlp__ner_state_features(const nlp__ner_token_t *t,
     f[k++] = nlp__feat2(S_PREV_PHRASE, prev1, phrase_evidence(w->phrase_code));
     f[k++] = nlp__feat2(S_PREV_WORD, prev1, word_evidence(w->word_code));
     f[k++] = nlp__feat2(S_PREV_NORM_P1, prev1, p1->norm);
+    if (w->has_gazetteer) f[k++] = nlp__feat2(S_PREV_GAZ, prev1, w->gaz_phrase);
     if (s->open_label != NLP__BILUO_NONE) {
         uint32_t length = s->i - s->open_start;
         uint64_t label = (uint64_t)s->open_label;

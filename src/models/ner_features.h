@@ -3,7 +3,7 @@
  * The features of a token come in two parts: static ones that depend only
  * on the text (the word and its neighbours, their shapes and affixes,
  * capitalisation of the word and of its sentence, sentence position,
- * entity-lexicon codes) and state ones that
+ * entity-lexicon and gazetteer codes) and state ones that
  * depend on the decisions taken so far (previous actions, the open entity).
  * Static features are computed once per token, which lets training cache
  * them; state features are recomputed at every step.
@@ -52,20 +52,30 @@ typedef struct nlp__ner_token {
     uint32_t freq;
     uint32_t caps_evidence, run_last_caps_evidence;
     uint8_t has_word_stats; /* the vocabulary has them: their templates fire */
+    /* Gazetteer codes (models/ner_lexicon.h): of the word alone and of the
+     * name matched around it; their templates fire only with a gazetteer. */
+    uint32_t gaz_word, gaz_phrase;
+    uint8_t has_gazetteer;
 } nlp__ner_token_t;
 
 /* Entries readable before the first and after the last token (the context
  * bag reads four words away). */
 #define NLP__NER_TOKEN_PAD 4
 
+/* The lexicons the static features read: the entity lexicon learned from
+ * the training corpus and an optional gazetteer (either may be NULL). */
+typedef struct nlp__ner_lexicons {
+    const nlp__ner_lexicon_t *corpus;
+    const nlp__ner_lexicon_t *gazetteer;
+} nlp__ner_lexicons_t;
+
 /* Fills t[0 .. end - start) with the attributes of the sentence
  * [start, end) of `doc`, and empties the NLP__NER_TOKEN_PAD entries after
  * it; the NLP__NER_TOKEN_PAD entries before t must be empty already.
  * `lower` and `codes` are scratch of end - start entries. */
 void nlp__ner_sentence_fill(const nlp_doc_t *doc, uint32_t start, uint32_t end,
-                            const nlp__ner_lexicon_t *lexicon,
-                            nlp__ner_token_t *t, uint64_t *lower,
-                            uint32_t *codes);
+                            nlp__ner_lexicons_t lexicons, nlp__ner_token_t *t,
+                            uint64_t *lower, uint32_t *codes);
 /* Makes *t an empty (padding) entry. */
 void nlp__ner_sentence_pad(nlp__ner_token_t *t);
 
@@ -77,14 +87,14 @@ void nlp__ner_sentence_pad(nlp__ner_token_t *t);
  * at token 0 of the first sentence, and each next sentence starts
  * NLP__NER_TOKEN_PAD entries after the end of the one before. */
 nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
-                                  const nlp__ner_lexicon_t *lexicon,
+                                  nlp__ner_lexicons_t lexicons,
                                   nlp__arena_t *scratch,
                                   nlp__ner_token_t **out);
 
 /* The number of static features of a token (some may be 0: absent). */
-#define NLP__NER_N_STATIC 59
+#define NLP__NER_N_STATIC 65
 /* The most state features of a step. */
-#define NLP__NER_MAX_STATE 12
+#define NLP__NER_MAX_STATE 13
 #define NLP__NER_MAX_FEATS (NLP__NER_N_STATIC + NLP__NER_MAX_STATE)
 
 /* "No action": the previous token is outside the sentence. */

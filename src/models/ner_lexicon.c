@@ -23,7 +23,8 @@ typedef struct image_header {
     uint32_t n_slots;
     uint32_t n_entries;
     uint32_t n_labels;
-    uint32_t reserved[3];
+    uint32_t is_gazetteer; /* 0: a corpus lexicon, 1: a gazetteer */
+    uint32_t reserved[2];
 } image_header_t;
 
 _Static_assert(sizeof(image_header_t) == HEADER_BYTES, "the header is 32 bytes");
@@ -123,6 +124,22 @@ static uint32_t *counter_get(counter_t *c, uint64_t key) {
     return counts;
 }
 
+/* Counts one entry of a phrase with `label`, marking its proper prefixes. */
+static nlp_status_t count_phrase(counter_t *c, const uint64_t *lower, uint32_t len,
+                                 uint32_t label) {
+    uint64_t h = phrase_start();
+    for (uint32_t k = 0; k < len; k++) {
+        h = nlp__feat_add(h, lower[k]);
+        uint32_t *p = counter_get(c, phrase_key(h));
+        if (!p) return NLP_NOMEM;
+        if (k + 1 < len) p[C_FLAGS] |= NLP__NER_LEX_PREFIX;
+    }
+    uint32_t *p = counter_find(c, phrase_key(h));
+    p[C_FLAGS] |= NLP__NER_LEX_ENTRY;
+    p[C_LABELS + label]++;
+    return NLP_OK;
+}
+
 /* Pass 1: the gold entities, as phrases (with their prefixes) and as the
  * words inside them. */
 static nlp_status_t count_entities(counter_t *c, const nlp__ner_lex_sent_t *s) {
@@ -137,16 +154,8 @@ static nlp_status_t count_entities(counter_t *c, const nlp__ner_lex_sent_t *s) {
         }
         uint32_t len = sp->end - sp->start;
         if (len > NLP__NER_LEX_MAX_PHRASE) continue;
-        uint64_t h = phrase_start();
-        for (uint32_t k = 0; k < len; k++) {
-            h = nlp__feat_add(h, s->lower[sp->start + k]);
-            uint32_t *p = counter_get(c, phrase_key(h));
-            if (!p) return NLP_NOMEM;
-            if (k + 1 < len) p[C_FLAGS] |= NLP__NER_LEX_PREFIX;
-        }
-        uint32_t *p = counter_find(c, phrase_key(h));
-        p[C_FLAGS] |= NLP__NER_LEX_ENTRY;
-        p[C_LABELS + label]++;
+        nlp_status_t st = count_phrase(c, s->lower + sp->start, len, label);
+        if (st) return st;
     }
     return NLP_OK;
 }
@@ -201,7 +210,19 @@ static uint32_t code_of(const counter_t *c, const uint32_t *counts) {
            freq_bucket(total) << 11 | lower << 13 | counts[C_FLAGS];
 }
 
-static nlp_status_t freeze(const counter_t *c, void **image, size_t *len) {
+/* A gazetteer code: the set of categories, and a share that always lets
+ * matches through. */
+static uint32_t gazetteer_code_of(const counter_t *c, const uint32_t *counts) {
+    uint32_t mask = 0;
+    for (uint32_t l = 0; l < c->n_labels; l++)
+        if (counts[C_LABELS + l]) mask |= 1u << l;
+    return mask | 4u << 8 | counts[C_FLAGS];
+}
+
+typedef uint32_t (*code_fn)(const counter_t *c, const uint32_t *counts);
+
+static nlp_status_t freeze(const counter_t *c, code_fn code, uint32_t is_gazetteer,
+                           void **image, size_t *len) {
     size_t n_slots = (size_t)((double)c->n_entries * SLOTS_PER_ENTRY) + 16;
     if (n_slots > UINT32_MAX / 2)
         return nlp__fail(NLP_LIMIT, "entity lexicon of %zu entries", c->n_entries);
@@ -216,6 +237,7 @@ static nlp_status_t freeze(const counter_t *c, void **image, size_t *len) {
     h.n_slots = (uint32_t)n_slots;
     h.n_entries = (uint32_t)c->n_entries;
     h.n_labels = c->n_labels;
+    h.is_gazetteer = is_gazetteer;
     memcpy(buf, &h, sizeof h);
     uint64_t *keys = (uint64_t *)(buf + keys_at);
     uint32_t *codes = (uint32_t *)(buf + codes_at);
@@ -225,7 +247,7 @@ static nlp_status_t freeze(const counter_t *c, void **image, size_t *len) {
         size_t i = (size_t)(((key & 0xffffffffu) * n_slots) >> 32);
         while (keys[i]) i = i + 1 == n_slots ? 0 : i + 1;
         keys[i] = key;
-        codes[i] = code_of(c, c->counts + (size_t)c->index[s] * c->width);
+        codes[i] = code(c, c->counts + (size_t)c->index[s] * c->width);
     }
     *image = buf;
     *len = total;
@@ -246,7 +268,33 @@ nlp_status_t nlp__ner_lexicon_build(const nlp_allocator_t *alloc,
         if (sents[s].fold != exclude_fold) st = count_entities(&c, &sents[s]);
     for (size_t s = 0; s < n && !st; s++)
         if (sents[s].fold != exclude_fold) st = count_occurrences(&c, &sents[s]);
-    if (!st) st = freeze(&c, image, len);
+    if (!st) st = freeze(&c, code_of, 0, image, len);
+    counter_free(&c);
+    return st;
+}
+
+
+nlp_status_t nlp__ner_gazetteer_build(const nlp_allocator_t *alloc,
+                                      const nlp__ner_gaz_entry_t *entries,
+                                      size_t n, uint32_t n_categories,
+                                      void **image, size_t *len) {
+    *image = NULL;
+    *len = 0;
+    if (n_categories == 0 || n_categories > NLP__NER_GAZ_MAX_CATEGORIES)
+        return nlp__fail(NLP_INVALID_ARG, "gazetteer: %u categories (1..%u)",
+                         n_categories, NLP__NER_GAZ_MAX_CATEGORIES);
+    alloc = nlp__allocator_or_default(alloc);
+    counter_t c;
+    nlp_status_t st = counter_init(&c, alloc, n_categories);
+    for (size_t i = 0; i < n && !st; i++) {
+        const nlp__ner_gaz_entry_t *e = &entries[i];
+        if (e->category >= n_categories)
+            st = nlp__fail(NLP_INVALID_ARG, "gazetteer: category %u of %u",
+                           e->category, n_categories);
+        else if (e->n >= 1 && e->n <= NLP__NER_LEX_MAX_PHRASE)
+            st = count_phrase(&c, e->lower, e->n, e->category);
+    }
+    if (!st) st = freeze(&c, gazetteer_code_of, 1, image, len);
     counter_free(&c);
     return st;
 }
@@ -265,7 +313,7 @@ nlp_status_t nlp__ner_lexicon_open(const void *image, size_t len,
     size_t n_slots = h.n_slots;
     size_t need = HEADER_BYTES + n_slots * (sizeof(uint64_t) + sizeof(uint32_t));
     if (n_slots == 0 || n_slots > UINT32_MAX / 2 || need > len ||
-        h.n_entries >= n_slots)
+        h.n_entries >= n_slots || h.is_gazetteer > 1)
         return nlp__fail(NLP_MODEL_CORRUPT, "entity lexicon: %zu slots in %zu bytes",
                          n_slots, len);
     const uint64_t *keys = (const uint64_t *)((const char *)image + HEADER_BYTES);
@@ -278,6 +326,7 @@ nlp_status_t nlp__ner_lexicon_open(const void *image, size_t len,
     out->n_slots = h.n_slots;
     out->n_entries = h.n_entries;
     out->n_labels = h.n_labels;
+    out->is_gazetteer = h.is_gazetteer;
     out->keys = keys;
     out->codes = (const uint32_t *)(keys + n_slots);
     return NLP_OK;
@@ -296,6 +345,12 @@ static uint32_t lookup(const nlp__ner_lexicon_t *lx, uint64_t key) {
 
 uint32_t nlp__ner_lexicon_word(const nlp__ner_lexicon_t *lx, uint64_t lower) {
     return lookup(lx, word_key(lower));
+}
+
+uint32_t nlp__ner_lexicon_name(const nlp__ner_lexicon_t *lx, uint64_t lower) {
+    uint32_t code = lookup(lx, phrase_key(nlp__feat_add(phrase_start(), lower)));
+    return code & NLP__NER_LEX_ENTRY ? code & ~(NLP__NER_LEX_ENTRY | NLP__NER_LEX_PREFIX)
+                                     : 0;
 }
 
 void nlp__ner_lexicon_match(const nlp__ner_lexicon_t *lx, const uint64_t *lower,

@@ -55,9 +55,21 @@ typedef struct nlp__ner_lex_sent {
     uint32_t fold;
 } nlp__ner_lex_sent_t;
 
+/* One gazetteer entry: a name of up to NLP__NER_LEX_MAX_PHRASE lower-case
+ * word ids and its category (0..NLP__NER_GAZ_MAX_CATEGORIES-1). */
+typedef struct nlp__ner_gaz_entry {
+    const uint64_t *lower;
+    uint32_t n;
+    uint32_t category;
+} nlp__ner_gaz_entry_t;
+
+/* Most categories a gazetteer may have (one code bit each). */
+#define NLP__NER_GAZ_MAX_CATEGORIES 8u
+
 /* A read-only view of a lexicon image. */
 typedef struct nlp__ner_lexicon {
     uint32_t n_slots, n_entries, n_labels;
+    uint32_t is_gazetteer; /* built by nlp__ner_gazetteer_build */
     const uint64_t *keys;
     const uint32_t *codes;
 } nlp__ner_lexicon_t;
@@ -72,6 +84,18 @@ nlp_status_t nlp__ner_lexicon_build(const nlp_allocator_t *alloc,
                                     uint32_t n_labels, uint32_t exclude_fold,
                                     void **image, size_t *len);
 
+/* Freezes a gazetteer (lists of names from outside the training data,
+ * such as cities or first names) into a lexicon image (caller frees with
+ * `alloc`). Its codes differ from a corpus lexicon's: the label bits hold
+ * the set of categories (bit c for category c) of the entries with that
+ * word sequence and the share bucket is always the highest; there are no
+ * word codes (see nlp__ner_lexicon_name). Matching is the same.
+ * Entries longer than NLP__NER_LEX_MAX_PHRASE words are skipped. */
+nlp_status_t nlp__ner_gazetteer_build(const nlp_allocator_t *alloc,
+                                      const nlp__ner_gaz_entry_t *entries,
+                                      size_t n, uint32_t n_categories,
+                                      void **image, size_t *len);
+
 /* Validates an image (8-byte aligned, outliving the view) and makes a view;
  * NLP_MODEL_CORRUPT with a detail when it is damaged. */
 nlp_status_t nlp__ner_lexicon_open(const void *image, size_t len,
@@ -79,6 +103,10 @@ nlp_status_t nlp__ner_lexicon_open(const void *image, size_t len,
 
 /* The code of a word (0 when the word was never seen). */
 uint32_t nlp__ner_lexicon_word(const nlp__ner_lexicon_t *lx, uint64_t lower);
+
+/* The code of the one-word phrase `lower` (without the entry and prefix
+ * flags), or 0 when it is not an entry: a gazetteer's word lookup. */
+uint32_t nlp__ner_lexicon_name(const nlp__ner_lexicon_t *lx, uint64_t lower);
 
 /* The position of a token inside a phrase match, kept in bits 18-19 of the
  * codes nlp__ner_lexicon_match writes. */

@@ -21,6 +21,10 @@ typedef struct nlp__train_opts {
     uint64_t seed;
     FILE *log;       /* progress lines, or NULL */
     const nlp_allocator_t *alloc;
+    /* A gazetteer image (nlp__ner_gazetteer_build) for the entity
+     * recogniser, which copies it into its model; NULL: none. */
+    const void *gazetteer;
+    size_t gazetteer_len;
 } nlp__train_opts_t;
 
 /* Whether sentence s of `c` starts a paragraph (or a document). */
