@@ -1,0 +1,236 @@
+/* Tests of the entity recogniser's gazetteer: the file reader, the
+ * lexicon-format image it builds, and the recogniser's model section. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_util.h"
+
+#include "core/vocab.h"
+#include "doc/doc.h"
+#include "io/corpus.h"
+#include "io/gazetteer_file.h"
+#include "io/model_file.h"
+#include "models/ner_features.h"
+#include "models/ner_lexicon.h"
+#include "models/train.h"
+#include "models/train_util.h"
+
+/* Category bits in the order the file below first names them. */
+enum { CITY = 1u, FIRST = 2u, LAST = 4u };
+
+static const char names[] =
+    "# places and people\n"
+    "CITY\tNew York\n"
+    "CITY\tParis\n"
+    "\n"
+    "FIRST\tPARIS\n"
+    "LAST\tYork\n"
+    "CITY\ta b c d e f g\n";
+
+static uint64_t id(const char *word) { return nlp_hash_string(word, strlen(word)); }
+
+/* Reads `text` as a gazetteer file into a new image. */
+static nlp_status_t read_text(const char *text, void **image, size_t *len,
+                              nlp__gazetteer_counts_t *counts) {
+    const char *path = test_write_temp(text, strlen(text));
+    nlp_status_t st = nlp__gazetteer_read(NULL, path, image, len, counts);
+    remove(path);
+    return st;
+}
+
+static void test_gazetteer_file_reads_names_and_categories(void **state) {
+    (void)state;
+    void *image;
+    size_t len;
+    nlp__gazetteer_counts_t n;
+    assert_int_equal(read_text(names, &image, &len, &n), NLP_OK);
+    assert_int_equal(n.names, 4);
+    assert_int_equal(n.too_long, 1);
+    assert_int_equal(n.n_categories, 3);
+    assert_string_equal(n.categories[0], "CITY");
+    assert_string_equal(n.categories[1], "FIRST");
+    assert_string_equal(n.categories[2], "LAST");
+    nlp__ner_lexicon_t g;
+    assert_int_equal(nlp__ner_lexicon_open(image, len, &g), NLP_OK);
+    assert_int_equal(g.is_gazetteer, 1);
+    /* Names are lower-cased; one listed twice has both categories. */
+    assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_name(&g, id("paris"))),
+                     CITY | FIRST);
+    assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_name(&g, id("york"))), LAST);
+    assert_int_equal(nlp__ner_lexicon_name(&g, id("new")), 0); /* a prefix only */
+    assert_int_equal(nlp__ner_lexicon_name(&g, id("Paris")), 0);
+    assert_int_equal(nlp__ner_lexicon_name(&g, id("a")), 0); /* name too long */
+    /* The longest name wins: "new york" is one CITY, not a LAST "york". */
+    uint64_t text[] = {id("i"), id("love"), id("new"), id("york"), id("york")};
+    uint32_t codes[5];
+    nlp__ner_lexicon_match(&g, text, 5, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(codes[1], 0);
+    assert_int_equal(NLP__NER_LEX_LABEL(codes[2]), CITY);
+    assert_int_equal(NLP__NER_LEX_POS(codes[2]), NLP__NER_LEX_POS_B);
+    assert_int_equal(NLP__NER_LEX_LABEL(codes[3]), CITY);
+    assert_int_equal(NLP__NER_LEX_POS(codes[3]), NLP__NER_LEX_POS_L);
+    assert_int_equal(NLP__NER_LEX_LABEL(codes[4]), LAST);
+    assert_int_equal(NLP__NER_LEX_POS(codes[4]), NLP__NER_LEX_POS_U);
+    free(image);
+}
+
+static void expect_format_error(const char *text, const char *detail) {
+    void *image = NULL;
+    size_t len;
+    nlp__gazetteer_counts_t n;
+    assert_int_equal(read_text(text, &image, &len, &n), NLP_FORMAT);
+    assert_null(image);
+    assert_non_null(strstr(nlp_error_detail(), detail));
+}
+
+static void test_gazetteer_file_errors_name_the_line(void **state) {
+    (void)state;
+    expect_format_error("CITY\tParis\nno tab here\n", ":2: expected");
+    expect_format_error("CITY\tParis\nCITY\t \n", ":2: the name has no words");
+    expect_format_error("A\ta\nB\tb\nC\tc\nD\td\nE\te\nF\tf\nG\tg\nH\th\nI\ti\n",
+                        ":9: category \"I\" is one too many");
+    expect_format_error("# nothing\n\n", "no names");
+    void *image;
+    size_t len;
+    nlp__gazetteer_counts_t n;
+    assert_int_equal(nlp__gazetteer_read(NULL, "/nonexistent/gazetteer.tsv", &image,
+                                         &len, &n),
+                     NLP_IO);
+}
+
+static void test_gazetteer_build_checks_categories(void **state) {
+    (void)state;
+    uint64_t words[] = {id("paris")};
+    nlp__ner_gaz_entry_t e = {words, 1, 3};
+    void *image;
+    size_t len;
+    assert_int_equal(nlp__ner_gazetteer_build(NULL, &e, 1, 3, &image, &len),
+                     NLP_INVALID_ARG);
+    assert_int_equal(nlp__ner_gazetteer_build(NULL, &e, 1, 9, &image, &len),
+                     NLP_INVALID_ARG);
+}
+
+/* ---- The recogniser's section ------------------------------------------- */
+
+static const char fixture[] =
+    "# text = John Smith lives in Paris .\n"
+    "1\tJohn\tB-PER\n2\tSmith\tI-PER\n3\tlives\tO\n4\tin\tO\n5\tParis\tB-LOC\n6\t.\tO\n\n"
+    "# text = we met Mary in London .\n"
+    "1\twe\tO\n2\tmet\tO\n3\tMary\tB-PER\n4\tin\tO\n5\tLondon\tB-LOC\n6\t.\tO\n\n";
+
+/* The number of tokens of "we met Mary in New York ." whose gazetteer
+ * match code is set, as `ner` sees them. */
+static size_t gazetteer_hits(nlp_vocab_t *vocab, const nlp__ner_lexicon_t *gazetteer) {
+    static const char *words[] = {"we", "met", "Mary", "in", "New", "York", "."};
+    static const size_t lens[] = {2, 3, 4, 2, 3, 4, 1};
+    nlp_doc_t *doc;
+    assert_int_equal(nlp__doc_from_words(vocab, NULL, words, lens, NULL, 7, &doc), NLP_OK);
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, NULL, 64u << 10, 2);
+    nlp__arena_init(&scratch, &cache);
+    nlp__ner_token_t *t;
+    assert_int_equal(nlp__ner_tokens_fill(doc, (nlp__ner_lexicons_t){NULL, gazetteer},
+                                          &scratch, &t),
+                     NLP_OK);
+    size_t hits = 0;
+    for (size_t i = 0; i < 7; i++) hits += t[i].gaz_phrase != 0;
+    assert_int_equal(t[2].has_gazetteer, gazetteer != NULL);
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+    nlp_doc_free(doc);
+    return hits;
+}
+
+static void test_ner_keeps_its_gazetteer(void **state) {
+    (void)state;
+    void *image;
+    size_t len;
+    nlp__gazetteer_counts_t n;
+    assert_int_equal(read_text(names, &image, &len, &n), NLP_OK);
+    nlp__ner_lexicon_t g;
+    assert_int_equal(nlp__ner_lexicon_open(image, len, &g), NLP_OK);
+
+    const char *path = test_write_temp(fixture, sizeof fixture - 1);
+    nlp__corpus_t *corpus;
+    assert_int_equal(nlp__iob2_read(path, NULL, &corpus), NLP_OK);
+    remove(path);
+    nlp_vocab_t *vocab;
+    assert_int_equal(nlp__vocab_create(NULL, NULL, &vocab), NLP_OK);
+    assert_int_equal(gazetteer_hits(vocab, &g), 2); /* "New York" */
+    assert_int_equal(gazetteer_hits(vocab, NULL), 0);
+
+    nlp__train_opts_t opts = {.epochs = 5, .seed = 1, .gazetteer = image,
+                              .gazetteer_len = len};
+    nlp__component_t *ner;
+    assert_int_equal(nlp__ner_train(vocab, corpus, corpus, NULL, 0, &opts, &ner), NLP_OK);
+    free(image); /* the recogniser keeps its own copy */
+
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    assert_int_equal(ner->ops->save(ner, w, "ner"), NLP_OK);
+    const char *model = test_write_temp("", 0);
+    assert_int_equal(nlp__model_writer_save(w, model), NLP_OK);
+    nlp__model_writer_free(w);
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(model, NULL, &r), NLP_OK);
+    const void *section;
+    size_t section_len;
+    assert_int_equal(nlp__model_reader_section(r, "ner.gazetteer", &section, &section_len),
+                     NLP_OK);
+    assert_int_equal(section_len, len);
+    nlp__component_t *loaded;
+    assert_int_equal(nlp__ner_load(vocab, r, "ner", &loaded), NLP_OK);
+    loaded->ops->free(loaded);
+
+    /* A corpus lexicon where the gazetteer belongs is refused. */
+    const void *lexicon;
+    size_t lexicon_len;
+    assert_int_equal(nlp__model_reader_section(r, "ner.lexicon", &lexicon, &lexicon_len),
+                     NLP_OK);
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
+        const char *name = nlp__model_reader_section_name(r, i);
+        const void *d;
+        size_t d_len;
+        assert_int_equal(nlp__model_reader_section(r, name, &d, &d_len), NLP_OK);
+        int swap = strcmp(name, "ner.gazetteer") == 0;
+        assert_int_equal(nlp__model_writer_add(w, name, swap ? lexicon : d,
+                                               swap ? lexicon_len : d_len),
+                         NLP_OK);
+    }
+    char swapped[512];
+    snprintf(swapped, sizeof swapped, "%s.swapped", model);
+    assert_int_equal(nlp__model_writer_save(w, swapped), NLP_OK);
+    nlp__model_writer_free(w);
+    nlp__model_reader_t *r2;
+    assert_int_equal(nlp__model_reader_open(swapped, NULL, &r2), NLP_OK);
+    assert_int_equal(nlp__ner_load(vocab, r2, "ner", &loaded), NLP_MODEL_CORRUPT);
+    assert_non_null(strstr(nlp_error_detail(), "gazetteer"));
+    nlp__model_reader_close(r2);
+    remove(swapped);
+
+    nlp__model_reader_close(r);
+    remove(model);
+    ner->ops->free(ner);
+    nlp__vocab_free(vocab);
+    nlp__corpus_free(corpus);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gazetteer_file_reads_names_and_categories),
+        cmocka_unit_test(test_gazetteer_file_errors_name_the_line),
+        cmocka_unit_test(test_gazetteer_build_checks_categories),
+        cmocka_unit_test(test_ner_keeps_its_gazetteer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
