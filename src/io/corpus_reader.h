@@ -49,6 +49,17 @@ int32_t nlp__parse_index(const char *s, size_t len);
  * middle of a sentence usually means a missing blank line. */
 const char *nlp__id_order_hint(int32_t id);
 
+/* Called by nlp__read_lines with each line (its end of line removed, NUL
+ * terminated, writable) and its 1-based number; a non-OK status stops the
+ * read and is returned. */
+typedef nlp_status_t (*nlp__line_fn)(void *ctx, char *line, size_t len,
+                                     unsigned number);
+
+/* Reads the text file at `path` line by line (any length, "\n" or "\r\n"
+ * ends); NLP_IO when it cannot be opened or read. For small tab-separated
+ * resource files; corpora use nlp__read_sentences. */
+nlp_status_t nlp__read_lines(const char *path, nlp__line_fn fn, void *ctx);
+
 /* Returns NLP_FORMAT with the detail "PATH:LINE: what". */
 nlp_status_t nlp__format_error(const char *path, uint32_t line,
                                const char *fmt, ...)

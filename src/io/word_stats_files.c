@@ -81,40 +81,38 @@ static nlp_status_t prob_value(const char *path, unsigned line,
     return NLP_OK;
 }
 
+/* What reading one file needs to know. */
+typedef struct file_read {
+    merge_t *m;
+    const char *path;
+    value_fn fn;
+    uint8_t seen_bit;
+    float min_prob;
+    nlp__word_stats_counts_t *c;
+} file_read_t;
+
+/* One "<value>\t<word>[\t...]" line into the merge. */
+static nlp_status_t read_line(void *ctx, char *line, size_t len, unsigned n) {
+    (void)len;
+    file_read_t *r = ctx;
+    char *fields[3];
+    size_t k = nlp__split_tabs(line, fields, 3);
+    if (k < 2 || !*fields[1])
+        return nlp__format_error(r->path, n, "expected \"<value>\\t<word>\"");
+    merge_t *m = r->m;
+    size_t at = entry_for(m, fields[1], strlen(fields[1]));
+    if (at == SIZE_MAX) return NLP_NOMEM;
+    if (m->seen[at] & r->seen_bit) return nlp__format_error(r->path, n, "word listed twice");
+    m->seen[at] |= r->seen_bit;
+    return r->fn(r->path, n, fields[0], &m->words[at], r->min_prob, r->c);
+}
+
 /* Reads one file of "<value>\t<word>[\t...]" lines into the merge. */
 static nlp_status_t read_file(merge_t *m, const char *path, value_fn fn,
                               uint8_t seen_bit, float min_prob,
                               nlp__word_stats_counts_t *c) {
-    FILE *f = fopen(path, "r");
-    if (!f) return nlp__fail(NLP_IO, "%s: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    unsigned n = 0;
-    nlp_status_t st = NLP_OK;
-    ssize_t got;
-    while (!st && (got = getline(&line, &cap, f)) >= 0) {
-        n++;
-        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
-        char *fields[3];
-        size_t k = nlp__split_tabs(line, fields, 3);
-        if (k < 2 || !*fields[1]) {
-            st = nlp__format_error(path, n, "expected \"<value>\\t<word>\"");
-            break;
-        }
-        size_t at = entry_for(m, fields[1], strlen(fields[1]));
-        if (at == SIZE_MAX) {
-            st = NLP_NOMEM;
-        } else if (m->seen[at] & seen_bit) {
-            st = nlp__format_error(path, n, "word listed twice");
-        } else {
-            m->seen[at] |= seen_bit;
-            st = fn(path, n, fields[0], &m->words[at], min_prob, c);
-        }
-    }
-    if (!st && ferror(f)) st = nlp__fail(NLP_IO, "%s: read error", path);
-    free(line);
-    fclose(f);
-    return st;
+    file_read_t r = {m, path, fn, seen_bit, min_prob, c};
+    return nlp__read_lines(path, read_line, &r);
 }
 
 nlp_status_t nlp__word_stats_read(const nlp_allocator_t *alloc,

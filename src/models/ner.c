@@ -347,6 +347,10 @@ static nlp_status_t attach_gazetteer(ner_t *ner, const void *image, size_t len) 
     if (!st && !ner->gazetteer.is_gazetteer)
         st = nlp__fail(NLP_MODEL_CORRUPT, "ner: the gazetteer section holds a "
                                           "corpus lexicon");
+    if (!st && (ner->gazetteer.n_labels == 0 ||
+                ner->gazetteer.n_labels > NLP__NER_GAZ_MAX_CATEGORIES))
+        st = nlp__fail(NLP_MODEL_CORRUPT, "ner: gazetteer of %u categories",
+                       ner->gazetteer.n_labels);
     if (st) {
         ner->gazetteer = (nlp__ner_lexicon_t){0};
         return st;
@@ -854,11 +858,16 @@ static nlp_status_t build_lexicons(const train_set_t *ts, void **images,
 /* Takes a copy of the gazetteer of `opts`, if any, into the model. */
 static nlp_status_t copy_gazetteer(ner_t *ner, const nlp__train_opts_t *opts) {
     if (!opts->gazetteer) return NLP_OK;
-    /* The copy is 8-byte aligned, as lexicon images must be. */
+    if (opts->gazetteer_len == 0)
+        return nlp__fail(NLP_INVALID_ARG, "ner: empty gazetteer image");
+    /* Lexicon images must be 8-byte aligned; a misaligned copy (from an
+     * allocator that does not align) is refused by the open below. */
     ner->owned_gazetteer = nlp__malloc(ner->alloc, opts->gazetteer_len);
     if (!ner->owned_gazetteer) return NLP_NOMEM;
     memcpy(ner->owned_gazetteer, opts->gazetteer, opts->gazetteer_len);
-    return attach_gazetteer(ner, ner->owned_gazetteer, opts->gazetteer_len);
+    nlp_status_t st = attach_gazetteer(ner, ner->owned_gazetteer, opts->gazetteer_len);
+    /* A bad image here is the caller's, not a damaged model file. */
+    return st == NLP_MODEL_CORRUPT ? NLP_INVALID_ARG : st;
 }
 
 nlp_status_t nlp__ner_train(nlp_vocab_t *vocab, const nlp__corpus_t *train,

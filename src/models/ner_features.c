@@ -249,7 +249,7 @@ static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
     a->kind = kind_of(lex, a->short_shape);
     a->word_code = lexicons.corpus ? nlp__ner_lexicon_word(lexicons.corpus, lex->lower) : 0;
     a->has_gazetteer = lexicons.gazetteer != NULL;
-    a->gaz_word = lexicons.gazetteer ? nlp__ner_lexicon_name(lexicons.gazetteer, lex->lower)
+    a->gaz_word = lexicons.gazetteer ? nlp__ner_lexicon_one_word_entry(lexicons.gazetteer, lex->lower)
                                      : 0;
     a->has_word_stats = doc->vocab->word_stats.n_slots != 0;
     a->cluster = lex->cluster;

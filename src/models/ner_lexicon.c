@@ -210,13 +210,16 @@ static uint32_t code_of(const counter_t *c, const uint32_t *counts) {
            freq_bucket(total) << 11 | lower << 13 | counts[C_FLAGS];
 }
 
-/* A gazetteer code: the set of categories, and a share that always lets
- * matches through. */
+/* The share bucket of every gazetteer entry: a listed name always is one,
+ * so nlp__ner_lexicon_match lets it through. */
+#define SHARE_ALWAYS 4u
+
+/* A gazetteer code: the set of categories and SHARE_ALWAYS. */
 static uint32_t gazetteer_code_of(const counter_t *c, const uint32_t *counts) {
     uint32_t mask = 0;
     for (uint32_t l = 0; l < c->n_labels; l++)
         if (counts[C_LABELS + l]) mask |= 1u << l;
-    return mask | 4u << 8 | counts[C_FLAGS];
+    return mask | SHARE_ALWAYS << 8 | counts[C_FLAGS];
 }
 
 typedef uint32_t (*code_fn)(const counter_t *c, const uint32_t *counts);
@@ -347,7 +350,7 @@ uint32_t nlp__ner_lexicon_word(const nlp__ner_lexicon_t *lx, uint64_t lower) {
     return lookup(lx, word_key(lower));
 }
 
-uint32_t nlp__ner_lexicon_name(const nlp__ner_lexicon_t *lx, uint64_t lower) {
+uint32_t nlp__ner_lexicon_one_word_entry(const nlp__ner_lexicon_t *lx, uint64_t lower) {
     uint32_t code = lookup(lx, phrase_key(nlp__feat_add(phrase_start(), lower)));
     return code & NLP__NER_LEX_ENTRY ? code & ~(NLP__NER_LEX_ENTRY | NLP__NER_LEX_PREFIX)
                                      : 0;

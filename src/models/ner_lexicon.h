@@ -15,9 +15,14 @@
  *
  * The image is immutable and used in place; lookups are thread-safe.
  *
+ * The same image format also holds a gazetteer (nlp__ner_gazetteer_build):
+ * lists of names from outside the training data, whose codes carry a set of
+ * categories instead of label statistics.
+ *
  * Image layout (little-endian, 8-byte aligned): 32-byte header (magic
- * "SPCLEX01", slot count, entry count, label count), keys[n_slots] (uint64,
- * 0 = empty), codes[n_slots] (uint32), zero padding to 8 bytes.
+ * "SPCLEX01", slot count, entry count, label or category count, 1 for a
+ * gazetteer else 0), keys[n_slots] (uint64, 0 = empty), codes[n_slots]
+ * (uint32), zero padding to 8 bytes.
  */
 #ifndef NLP_MODELS_NER_LEXICON_H
 #define NLP_MODELS_NER_LEXICON_H
@@ -89,7 +94,7 @@ nlp_status_t nlp__ner_lexicon_build(const nlp_allocator_t *alloc,
  * `alloc`). Its codes differ from a corpus lexicon's: the label bits hold
  * the set of categories (bit c for category c) of the entries with that
  * word sequence and the share bucket is always the highest; there are no
- * word codes (see nlp__ner_lexicon_name). Matching is the same.
+ * word codes (see nlp__ner_lexicon_one_word_entry). Matching is the same.
  * Entries longer than NLP__NER_LEX_MAX_PHRASE words are skipped. */
 nlp_status_t nlp__ner_gazetteer_build(const nlp_allocator_t *alloc,
                                       const nlp__ner_gaz_entry_t *entries,
@@ -106,7 +111,7 @@ uint32_t nlp__ner_lexicon_word(const nlp__ner_lexicon_t *lx, uint64_t lower);
 
 /* The code of the one-word phrase `lower` (without the entry and prefix
  * flags), or 0 when it is not an entry: a gazetteer's word lookup. */
-uint32_t nlp__ner_lexicon_name(const nlp__ner_lexicon_t *lx, uint64_t lower);
+uint32_t nlp__ner_lexicon_one_word_entry(const nlp__ner_lexicon_t *lx, uint64_t lower);
 
 /* The position of a token inside a phrase match, kept in bits 18-19 of the
  * codes nlp__ner_lexicon_match writes. */
