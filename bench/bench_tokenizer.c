@@ -169,7 +169,7 @@ int main(int argc, char **argv) {
     /* Zones only read the cache, so before any pass outside zones every
      * chunk but the seeded ones is split by the rules, pass after pass. */
     stamp_t times[MAX_PASSES], t0;
-    size_t tokens = 0;
+    size_t tokens = 0, joined_tokens = 0;
     for (int p = 0; p < 3; p++) {
         t0 = now();
         if (!(tokens = pass_per_line(nlp, &c, 1))) goto fail;
@@ -196,7 +196,6 @@ int main(int argc, char **argv) {
     nlp_doc_t *warm_doc;
     if (nlp_tokenize(nlp, NULL, c.bytes, c.len, &warm_doc)) goto fail;
     nlp_doc_free(warm_doc);
-    size_t joined_tokens = 0;
     for (int p = 0; p < passes; p++) {
         nlp_zone_t *zone;
         nlp_doc_t *doc;

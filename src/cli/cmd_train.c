@@ -174,6 +174,10 @@ int nlp_cli_train(int argc, char **argv) {
     nlp__corpus_t *corpora[4] = {NULL};
     /* Everything `out:` frees is set before the first jump there. */
     nlp__jackknife_t jack = {0};
+    /* The trainers of the components so far; NULL for those trained on
+     * other data, which a jackknife over this corpus cannot retrain. */
+    nlp__train_fn done[MAX_COMPONENTS];
+    size_t n_done = 0;
     void *gazetteer = NULL;
     size_t gazetteer_len = 0;
     nlp_t *nlp = NULL;
@@ -183,10 +187,6 @@ int nlp_cli_train(int argc, char **argv) {
     double t0 = nlp_cli_now();
     if (load_word_stats(nlp, &a) || load_gazetteer(nlp, &a, &gazetteer, &gazetteer_len))
         goto out;
-    /* The trainers of the components so far; NULL for those trained on
-     * other data, which a jackknife over this corpus cannot retrain. */
-    nlp__train_fn done[MAX_COMPONENTS];
-    size_t n_done = 0;
     for (const char *p = a.pipeline; *p;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);

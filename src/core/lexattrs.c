@@ -282,15 +282,17 @@ nlp_status_t nlp__lexattrs_fill(nlp_vocab_t *v, nlp_zone_t *z, const char *s,
     if (nlp__table_get(&v->stop_words, lower_id)) flags |= NLP_FLAG_IS_STOP;
     lex->flags = flags;
 
+    const nlp__string_t *norm;
+    size_t n, run = 0;
+    int32_t last = -1;
     if ((st = add(v, z, buf, lower_len, &lex->lower))) goto out;
-    const nlp__string_t *norm = nlp__table_get(&v->norm_exceptions, lex->orth);
+    norm = nlp__table_get(&v->norm_exceptions, lex->orth);
     if (!norm) norm = nlp__table_get(&v->norm_exceptions, lex->lower);
     lex->norm = norm ? nlp_hash_string(norm->bytes, norm->len) : lex->lower;
     nlp__lexattrs_word_stats(v, lex);
 
     /* Shape: X/x/d per character, runs of one kind capped at four. */
-    size_t n = 0, run = 0;
-    int32_t last = -1;
+    n = 0;
     for (size_t i = 0; i < d.n; i++) {
         int32_t c = shape_char(d.cp[i]);
         run = c == last ? run + 1 : 1;

@@ -278,24 +278,26 @@ nlp_status_t nlp__model_writer_save(nlp__model_writer_t *w, const char *path) {
     char *tmp = nlp__malloc(w->alloc, path_len + sizeof ".tmp");
     unsigned char *image = nlp__malloc(w->alloc, image_len);
     nlp_status_t st = NLP_OK;
+    uint64_t file_size;
+    int fd, failed, err;
     if (!tmp || !image) {
         st = nlp__fail(NLP_NOMEM, "%s: saving", path);
         goto out;
     }
     memcpy(tmp, path, path_len);
     memcpy(tmp + path_len, ".tmp", sizeof ".tmp");
-    uint64_t file_size = layout(w, image);
+    file_size = layout(w, image);
     if (file_size > (uint64_t)SIZE_MAX) {
         st = nlp__fail(NLP_LIMIT, "%s: model too large", path);
         goto out;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
         st = nlp__fail(NLP_IO, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    int failed = write_file(fd, w, image, file_size);
-    int err = errno;
+    failed = write_file(fd, w, image, file_size);
+    err = errno;
     if (close(fd) != 0 && !failed) {
         failed = 1;
         err = errno;

@@ -172,10 +172,11 @@ nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
         return st;
     }
     probe->model = model;
+    const char *pipeline;
     if ((st = parse_meta(probe, meta, meta_len))) goto fail;
     /* Before the components: their lexicons may make lexemes. */
     if ((st = load_word_stats(probe, path))) goto fail;
-    const char *pipeline = nlp_meta(probe, "pipeline");
+    pipeline = nlp_meta(probe, "pipeline");
     if (pipeline && (st = load_components(probe, pipeline))) goto fail;
     *out = probe;
     return NLP_OK;
@@ -280,6 +281,7 @@ nlp_status_t nlp_component_labels(const nlp_t *nlp, size_t i,
 
 nlp_status_t nlp__save(const nlp_t *nlp, const char *path) {
     nlp__model_writer_t *w;
+    const nlp_vocab_t *v = nlp->vocab;
     nlp_status_t st = nlp__model_writer_create(nlp->alloc, &w);
     if (st) return st;
     /* Metadata, with the component list derived from the pipeline. */
@@ -298,7 +300,6 @@ nlp_status_t nlp__save(const nlp_t *nlp, const char *path) {
         goto out;
     }
     if ((st = nlp__model_writer_add(w, "meta", meta, len))) goto out;
-    const nlp_vocab_t *v = nlp->vocab;
     if (v->word_stats_image &&
         (st = nlp__section_put(w, WORD_STATS_PREFIX, WORD_STATS_SUFFIX,
                                v->word_stats_image, v->word_stats_len)))

@@ -57,12 +57,13 @@ typedef struct byte_buf {
 static int buf_reserve(byte_buf_t *b, size_t extra) {
     if (b->failed) return -1;
     if (extra <= b->cap - b->len) return 0;
+    char *p;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap - b->len < extra) {
         if (cap > SIZE_MAX / 2) goto fail;
         cap *= 2;
     }
-    char *p = realloc(b->data, cap);
+    p = realloc(b->data, cap);
     if (!p) goto fail;
     b->data = p;
     b->cap = cap;
@@ -523,24 +524,25 @@ nlp_server_t *nlp_server_start(nlp_t *nlp, const nlp_server_options_t *opts,
     /* jansson seeds its hash function lazily; doing it here, before the pool
      * threads exist, keeps that first call from racing. */
     json_object_seed(0);
+    char port[16];
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *addr = NULL;
+    int gai;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    /* A pool of one is MHD's single polling thread. */
+    unsigned pool = srv->opts.threads > 1 ? srv->opts.threads : 0;
     if (!(srv->info_json = build_info(nlp, &srv->opts))) {
         snprintf(err, err_cap, "out of memory");
         goto fail;
     }
-    char port[16];
     snprintf(port, sizeof port, "%u", opts->port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *addr = NULL;
-    int gai = getaddrinfo(opts->host, port, &hints, &addr);
+    gai = getaddrinfo(opts->host, port, &hints, &addr);
     if (gai) {
         snprintf(err, err_cap, "cannot resolve %s: %s", opts->host, gai_strerror(gai));
         goto fail;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
     if (addr->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
-    /* A pool of one is MHD's single polling thread. */
-    unsigned pool = srv->opts.threads > 1 ? srv->opts.threads : 0;
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)opts->port, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, addr->ai_addr,
