@@ -148,6 +148,9 @@ check "the gazetteer error names file and line" grep -q "gaz.tsv:2:" "$work/err"
 check "train with a missing gazetteer exits 1" test $? -eq 1
 check "the missing gazetteer is named" grep -q "missing.tsv" "$work/err"
 check "no model is written" test ! -e "$work/never.spacyc"
+"$spacyc" train --gazetteer "$work/gaz.tsv" --pipeline tagger -o "$work/never.spacyc" 2>"$work/err"
+check "a gazetteer without ner is refused" test $? -eq 2
+check "the refusal says why" grep -q "for the ner component" "$work/err"
 
 # On a terminal, stderr shows a progress bar (only checked where script(1)
 # can provide one).

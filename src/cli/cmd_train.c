@@ -84,6 +84,17 @@ static int parse_log_prob(const char *v, float *out) {
     return 1;
 }
 
+/* Whether the comma-separated `pipeline` names `component`. */
+static bool pipeline_has(const char *pipeline, const char *component) {
+    size_t want = strlen(component);
+    for (const char *p = pipeline; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == want && !strncmp(p, component, len)) return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
 static int parse_args(int argc, char **argv, train_args_t *a) {
     *a = (train_args_t){.pipeline = "tagger,lemmatizer,senter,parser,ner",
                         .name = "en_default", .seed = 1,
@@ -115,6 +126,11 @@ static int parse_args(int argc, char **argv, train_args_t *a) {
         if (!(*dst = nlp_cli_value(argc, argv, &i))) return 2;
     }
     if (!a->output) return usage();
+    if (a->gazetteer && !pipeline_has(a->pipeline, "ner")) {
+        fprintf(stderr, "spacyc: --gazetteer is for the ner component, which "
+                        "--pipeline %s leaves out\n", a->pipeline);
+        return 2;
+    }
     return 0;
 }
 
