@@ -573,6 +573,103 @@ static void test_pipe_fd_sequential_input(void **state) {
     free(data);
 }
 
+/* "first", a document of `long_len` bytes, "second", "third", as lines or
+ * paragraphs (the long one then has two lines). Heap, caller frees. */
+static char *text_with_long_doc(nlp_doc_split_t split, size_t long_len, size_t *len) {
+    char *data = malloc(long_len + 64);
+    const char *sep = split == NLP_SPLIT_LINES ? "\n" : "\n\n";
+    size_t n = (size_t)sprintf(data, "first%s%s", sep, split == NLP_SPLIT_LINES ? "" : "yy\n");
+    memset(data + n, 'x', long_len);
+    n += long_len;
+    n += (size_t)sprintf(data + n, "%ssecond%sthird", sep, sep);
+    *len = n;
+    return data;
+}
+
+/* Walks a reader over fd; returns the largest chunk buffer it made and
+ * counts the oversized chunks. */
+static size_t largest_chunk_buffer(int fd, size_t chunk_bytes, size_t max_doc,
+                                   nlp_doc_split_t split, int *n_oversized) {
+    nlp__chunk_reader_t *r;
+    assert_int_equal(nlp__chunk_reader_open(NULL, fd, chunk_bytes, split, &r), NLP_OK);
+    nlp__chunk_reader_limit_docs(r, max_doc);
+    nlp__chunk_t c = {0};
+    size_t largest = 0;
+    *n_oversized = 0;
+    for (;;) {
+        int eof;
+        assert_int_equal(nlp__chunk_reader_next(r, &c, &eof), NLP_OK);
+        if (eof) break;
+        assert_int_equal(nlp__chunk_load(r, &c), NLP_OK);
+        *n_oversized += c.oversized;
+        if (c.cap > largest) largest = c.cap;
+    }
+    nlp__chunk_free(r, &c);
+    nlp__chunk_reader_free(r);
+    return largest;
+}
+
+/* A document over max_doc_bytes fails alone, and file input never reads it
+ * into memory: from a regular file or a pipe, in lines or paragraphs. */
+static void test_pipe_file_leaves_oversized_documents_unread(void **state) {
+    test_blank_nlp_t *f = *state;
+    enum { LONG_LEN = 200000, MAX_DOC = 50 };
+    for (int split = 0; split < 2; split++) {
+        size_t len;
+        char *data = text_with_long_doc((nlp_doc_split_t)split, LONG_LEN, &len);
+        const char *path = test_write_temp(data, len);
+        char file[64];
+        snprintf(file, sizeof file, "%s", path);
+        static const size_t chunks[] = {7, 1000, 4096};
+        for (size_t k = 0; k < 3; k++) {
+            for (int piped = 0; piped < 2; piped++) {
+                int fds[2] = {-1, -1};
+                pthread_t th;
+                feeder_t fe;
+                if (piped) {
+                    assert_int_equal(pipe(fds), 0);
+                    fe = (feeder_t){fds[1], data, len, 4096};
+                    assert_int_equal(pthread_create(&th, NULL, feed, &fe), 0);
+                } else {
+                    fds[0] = open(file, O_RDONLY);
+                }
+                collected_t c;
+                collected_init(&c);
+                nlp_pipe_options_t o = {.batch_size = 2, .n_threads = 2,
+                                        .chunk_bytes = chunks[k], .max_doc_bytes = MAX_DOC,
+                                        .split = (nlp_doc_split_t)split};
+                assert_int_equal(nlp_pipe_fd(f->nlp, fds[0], &o, collect, &c), NLP_LIMIT);
+                if (piped) pthread_join(th, NULL);
+                close(fds[0]);
+                assert_false(c.out_of_order);
+                assert_int_equal(c.n, 4);
+                assert_int_equal(c.n_failed, 1);
+                assert_int_equal(c.failed[0], 1);
+                assert_int_equal(c.failed_status[0], NLP_LIMIT);
+                assert_non_null(strstr(c.failed_error[0], "(not read)"));
+                assert_string_equal(c.texts.data, "first\nsecond\nthird\n");
+                collected_free(&c);
+            }
+            /* No buffer ever held the long document. */
+            int fd = open(file, O_RDONLY), n_oversized;
+            size_t largest = largest_chunk_buffer(fd, chunks[k], MAX_DOC,
+                                                  (nlp_doc_split_t)split, &n_oversized);
+            close(fd);
+            assert_int_equal(n_oversized, 1);
+            assert_true(largest <= chunks[k] + MAX_DOC + 2);
+            /* Without the limit it is read whole, as before. */
+            fd = open(file, O_RDONLY);
+            largest = largest_chunk_buffer(fd, chunks[k], 0, (nlp_doc_split_t)split,
+                                           &n_oversized);
+            close(fd);
+            assert_int_equal(n_oversized, 0);
+            assert_true(largest >= LONG_LEN);
+        }
+        unlink(file);
+        free(data);
+    }
+}
+
 static void test_pipe_file_errors(void **state) {
     test_blank_nlp_t *f = *state;
     collected_t c;
@@ -701,6 +798,7 @@ int main(void) {
         TEST_WITH_BLANK_NLP(test_pipe_file_chunk_boundaries),
         TEST_WITH_BLANK_NLP(test_pipe_file_reports_byte_offsets),
         TEST_WITH_BLANK_NLP(test_pipe_fd_sequential_input),
+        TEST_WITH_BLANK_NLP(test_pipe_file_leaves_oversized_documents_unread),
         TEST_WITH_BLANK_NLP(test_pipe_file_errors),
         TEST_WITH_BLANK_NLP(test_pipe_invalid_arguments),
         TEST_WITH_BLANK_NLP(test_pipe_output_independent_of_threads),

@@ -110,8 +110,9 @@ typedef struct nlp_pipe_options {
     /* Documents longer than this many bytes fail with NLP_LIMIT instead of
      * being parsed, which needs memory in proportion (about 45 bytes per
      * byte of text with the default model); 0: no limit. The others go on
-     * as with any failed document. File input still reads such a document
-     * whole first. */
+     * as with any failed document. File input does not read such a
+     * document into memory (its result has no text) once it is longer than
+     * chunk_bytes + max_doc_bytes; shorter ones are read with their chunk. */
     size_t max_doc_bytes;
 } nlp_pipe_options_t;
 

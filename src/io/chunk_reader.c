@@ -20,6 +20,7 @@ struct nlp__chunk_reader {
     uint64_t size;       /* regular files: the size when opened */
     uint64_t pos;        /* start of the next range */
     size_t chunk_bytes;
+    size_t max_doc_bytes; /* 0: no limit */
     nlp_doc_split_t split;
     /* Sequential input: bytes read past the last boundary handed out. */
     char *carry;
@@ -106,6 +107,18 @@ void nlp__chunk_reader_free(nlp__chunk_reader_t *r) {
     if (!r) return;
     nlp__free(r->alloc, r->carry);
     nlp__free(r->alloc, r);
+}
+
+void nlp__chunk_reader_limit_docs(nlp__chunk_reader_t *r, size_t max_doc_bytes) {
+    r->max_doc_bytes = max_doc_bytes;
+}
+
+/* Whether a chunk of `len` bytes would hold more than a chunk's worth of
+ * text plus one document at the limit (and its line ending): then the
+ * document around the nominal end is over the limit. */
+static int holds_oversized_doc(const nlp__chunk_reader_t *r, uint64_t len) {
+    return r->max_doc_bytes && len > r->chunk_bytes &&
+           len - r->chunk_bytes > (uint64_t)r->max_doc_bytes + 2;
 }
 
 uint64_t nlp__chunk_reader_size(const nlp__chunk_reader_t *r) {
@@ -222,6 +235,21 @@ static size_t last_boundary(const char *data, size_t len, nlp_doc_split_t split)
     }
 }
 
+/* The last document boundary in [r->pos, target) of a regular file, or
+ * r->pos when there is none. Reads at most chunk_bytes. */
+static nlp_status_t last_boundary_before(const nlp__chunk_reader_t *r,
+                                         uint64_t target, uint64_t *out) {
+    size_t len = (size_t)(target - r->pos);
+    char *buf = nlp__malloc(r->alloc, len ? len : 1);
+    if (!buf) return NLP_NOMEM;
+    ssize_t k = pread_full(r->fd, buf, len, r->pos);
+    nlp_status_t st = NLP_OK;
+    if (k < 0) st = nlp__fail(NLP_IO, "read error: %s", strerror(errno));
+    else *out = r->pos + last_boundary(buf, (size_t)k, r->split);
+    nlp__free(r->alloc, buf);
+    return st;
+}
+
 /* Makes room for `len` bytes in the chunk's buffer, shrinking a buffer that
  * a very long line made much larger than a chunk. */
 static nlp_status_t chunk_reserve(const nlp__chunk_reader_t *r,
@@ -255,6 +283,38 @@ static nlp_status_t fill_carry(nlp__chunk_reader_t *r, size_t want) {
     return NLP_OK;
 }
 
+/* Sequential input: the carry holds the start of a document over the limit
+ * and no boundary. Reads on without keeping it, to the document's end, and
+ * hands the whole range out as one oversized chunk. */
+static nlp_status_t skip_oversized(nlp__chunk_reader_t *r, nlp__chunk_t *c) {
+    uint64_t skipped = r->carry_len;
+    /* A paragraph's line may have just ended; then the next line may be the
+     * blank one that ends it. */
+    int line_ended = r->carry_len && r->carry[r->carry_len - 1] == '\n';
+    boundary_scan_t scan = {line_ended, 1};
+    r->carry_len = 0;
+    for (;;) {
+        nlp_status_t st = fill_carry(r, r->chunk_bytes);
+        if (st) return st;
+        uint64_t at;
+        if (scan_window(r, &scan, r->carry, r->carry_len, 0, &at)) {
+            skipped += at;
+            memmove(r->carry, r->carry + at, r->carry_len - (size_t)at);
+            r->carry_len -= (size_t)at;
+            break;
+        }
+        skipped += r->carry_len;
+        r->carry_len = 0;
+        if (r->seq_eof) break;
+    }
+    c->start = r->pos;
+    c->end = r->pos + skipped;
+    c->loaded = 1;
+    c->oversized = 1;
+    r->pos += skipped;
+    return NLP_OK;
+}
+
 static nlp_status_t next_sequential(nlp__chunk_reader_t *r, nlp__chunk_t *c,
                                     int *eof) {
     size_t want = r->chunk_bytes;
@@ -267,6 +327,8 @@ static nlp_status_t next_sequential(nlp__chunk_reader_t *r, nlp__chunk_t *c,
             break;
         }
         if ((cut = last_boundary(r->carry, r->carry_len, r->split))) break;
+        /* The carry starts at a boundary, so it is all one document. */
+        if (holds_oversized_doc(r, r->carry_len)) return skip_oversized(r, c);
         /* A document longer than the buffer: read more. */
         if (nlp__mul_overflows(want, 2)) return nlp__fail(NLP_LIMIT, "line too long");
         want *= 2;
@@ -293,6 +355,7 @@ nlp_status_t nlp__chunk_reader_next(nlp__chunk_reader_t *r, nlp__chunk_t *c,
     *eof = 0;
     c->start = c->end = r->pos;
     c->loaded = 0;
+    c->oversized = 0;
     if (!r->seekable) return next_sequential(r, c, eof);
     if (r->pos >= r->size) {
         *eof = 1;
@@ -300,17 +363,27 @@ nlp_status_t nlp__chunk_reader_next(nlp__chunk_reader_t *r, nlp__chunk_t *c,
     }
     uint64_t end = r->size;
     if (r->size - r->pos > r->chunk_bytes) {
-        nlp_status_t st = find_boundary(r, r->pos + r->chunk_bytes, &end);
+        uint64_t target = r->pos + r->chunk_bytes;
+        nlp_status_t st = find_boundary(r, target, &end);
+        if (!st && holds_oversized_doc(r, end - r->pos)) {
+            /* The document around target is over the limit: the documents
+             * before it make an ordinary chunk, it makes its own. */
+            uint64_t doc_start = r->pos;
+            st = last_boundary_before(r, target, &doc_start);
+            if (!st && doc_start > r->pos) end = doc_start;
+            else c->oversized = 1;
+        }
         if (st) return st;
     }
-    if (end - r->pos > SIZE_MAX) return nlp__fail(NLP_LIMIT, "line too long");
+    if (!c->oversized && end - r->pos > SIZE_MAX)
+        return nlp__fail(NLP_LIMIT, "line too long");
     c->end = end;
     r->pos = end;
     return NLP_OK;
 }
 
 nlp_status_t nlp__chunk_load(const nlp__chunk_reader_t *r, nlp__chunk_t *c) {
-    if (c->loaded) return NLP_OK;
+    if (c->loaded || c->oversized) return NLP_OK;
     size_t len = (size_t)(c->end - c->start);
     nlp_status_t st = chunk_reserve(r, c, len);
     if (st) return st;

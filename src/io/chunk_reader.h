@@ -12,6 +12,12 @@
  * The documents found in a chunk do not depend on where the chunks were cut,
  * which is what makes the output independent of chunk size and thread
  * count.
+ *
+ * With a document size limit (nlp__chunk_reader_limit_docs), a document
+ * that would make a chunk longer than chunk_bytes + limit is never read
+ * into memory: it comes alone in an "oversized" chunk that only gives its
+ * byte range, so memory stays bounded by the chunk size and the limit
+ * whatever the input holds.
  */
 #ifndef NLP_IO_CHUNK_READER_H
 #define NLP_IO_CHUNK_READER_H
@@ -31,6 +37,7 @@ typedef struct nlp__chunk {
     char *data;   /* end - start bytes once loaded */
     size_t cap;
     int loaded;
+    int oversized; /* one document over the limit, its bytes never read */
 } nlp__chunk_t;
 
 /* One document inside a loaded chunk: text at data + start, of `len` bytes,
@@ -48,6 +55,11 @@ nlp_status_t nlp__chunk_reader_open(const nlp_allocator_t *alloc, int fd,
                                     nlp__chunk_reader_t **out);
 void nlp__chunk_reader_free(nlp__chunk_reader_t *r);
 
+/* Documents longer than max_doc_bytes (0: no limit, the default) may come
+ * as oversized chunks instead of being read. Documents a little over the
+ * limit can still come in ordinary chunks; the caller checks lengths. */
+void nlp__chunk_reader_limit_docs(nlp__chunk_reader_t *r, size_t max_doc_bytes);
+
 /* Size of the input in bytes when known (regular files), else 0. */
 uint64_t nlp__chunk_reader_size(const nlp__chunk_reader_t *r);
 
@@ -58,8 +70,9 @@ uint64_t nlp__chunk_reader_size(const nlp__chunk_reader_t *r);
 nlp_status_t nlp__chunk_reader_next(nlp__chunk_reader_t *r,
                                     nlp__chunk_t *chunk, int *eof);
 
-/* Reads the chunk's bytes if nlp__chunk_reader_next did not. Safe to call
- * from several threads at once for different chunks. */
+/* Reads the chunk's bytes if nlp__chunk_reader_next did not (an oversized
+ * chunk stays unread). Safe to call from several threads at once for
+ * different chunks. */
 nlp_status_t nlp__chunk_load(const nlp__chunk_reader_t *r, nlp__chunk_t *chunk);
 
 /* Frees a chunk's buffer (allocated with the reader's allocator). */

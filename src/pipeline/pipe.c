@@ -116,10 +116,15 @@ static void parse_item(const pipe_run_t *run, worker_t *w, int worker_id,
     it->doc = NULL;
     nlp__clear_error();
     size_t limit = run->opt.max_doc_bytes;
-    nlp_status_t st = limit && it->len > limit
-        ? nlp__fail(NLP_LIMIT, "%zu bytes, more than the limit of %zu per document",
-                    it->len, limit)
-        : nlp_parse(run->nlp, w->zone, it->text, it->len, &it->doc);
+    nlp_status_t st;
+    if (limit && it->len > limit && !it->text)
+        st = nlp__fail(NLP_LIMIT, "%zu bytes with its line ending, more than the limit "
+                       "of %zu per document (not read)", it->len, limit);
+    else if (limit && it->len > limit)
+        st = nlp__fail(NLP_LIMIT, "%zu bytes, more than the limit of %zu per document",
+                       it->len, limit);
+    else
+        st = nlp_parse(run->nlp, w->zone, it->text, it->len, &it->doc);
     if (!st && run->opt.format) {
         size_t mark = w->len;
         w->oom = 0;
@@ -197,7 +202,7 @@ static nlp_status_t deliver(pipe_run_t *run, size_t n) {
             .output = it->out_len ? w->buf + it->out_at : "",
             .output_len = it->out_len,
             .text = it->text ? it->text : "",
-            .text_len = it->len,
+            .text_len = it->text ? it->len : 0,
             .offset = it->offset,
             .end_offset = it->end_offset,
         };
@@ -436,6 +441,18 @@ typedef struct file_source {
     int eof;
 } file_source_t;
 
+/* Makes room for `need` spans in l. */
+static nlp_status_t reserve_spans(file_source_t *fs, span_list_t *l, size_t need) {
+    if (need <= l->cap) return NLP_OK;
+    size_t cap = l->cap ? l->cap * 2 : 256;
+    while (cap < need) cap *= 2;
+    nlp__doc_span_t *spans = nlp__realloc_array(fs->alloc, l->spans, cap, sizeof *spans);
+    if (!spans) return NLP_NOMEM;
+    l->spans = spans;
+    l->cap = cap;
+    return NLP_OK;
+}
+
 /* Reads chunk c and finds its documents. Runs on a worker thread. */
 static void load_and_split(file_source_t *fs, size_t c) {
     nlp__chunk_t *chunk = &fs->chunks[c];
@@ -444,20 +461,17 @@ static void load_and_split(file_source_t *fs, size_t c) {
     nlp__clear_error();
     nlp_status_t st = nlp__chunk_load(fs->reader, chunk);
     size_t len = (size_t)(chunk->end - chunk->start);
+    if (!st && chunk->oversized) {
+        /* One document, unread; its length (with its line ending) is over
+         * the limit, which is all parse_item looks at. */
+        st = reserve_spans(fs, l, 1);
+        if (!st) l->spans[l->n++] = (nlp__doc_span_t){0, len, len};
+        len = 0;
+    }
     nlp__doc_span_t span;
     for (size_t pos = 0; !st && nlp__next_doc(chunk->data, len, pos, fs->split, &span);
          pos = span.next) {
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 256;
-            nlp__doc_span_t *spans =
-                nlp__realloc_array(fs->alloc, l->spans, cap, sizeof *spans);
-            if (!spans) {
-                st = NLP_NOMEM;
-                break;
-            }
-            l->spans = spans;
-            l->cap = cap;
-        }
+        if ((st = reserve_spans(fs, l, l->n + 1))) break;
         l->spans[l->n++] = span;
     }
     l->status = st;
@@ -512,7 +526,7 @@ static nlp_status_t file_fill(source_t *self, pipe_run_t *run, size_t *n) {
         const nlp__chunk_t *chunk = &fs->chunks[fs->chunk_i];
         const nlp__doc_span_t *s = &l->spans[fs->span_i++];
         pipe_item_t *it = &run->items[k++];
-        it->text = chunk->data + s->start;
+        it->text = chunk->oversized ? NULL : chunk->data + s->start;
         it->len = s->len;
         it->offset = chunk->start + s->start;
         it->end_offset = chunk->start + s->next;
@@ -538,6 +552,7 @@ nlp_status_t nlp_pipe_fd(nlp_t *nlp, int fd, const nlp_pipe_options_t *options,
                                              options ? options->chunk_bytes : 0,
                                              src.split, &src.reader);
     if (st) return st;
+    nlp__chunk_reader_limit_docs(src.reader, options ? options->max_doc_bytes : 0);
     st = run_pipe(nlp, options, output, ctx, &src.base, file_prepare);
     for (size_t c = 0; c < src.max_chunks; c++) {
         if (src.chunks) nlp__chunk_free(src.reader, &src.chunks[c]);
