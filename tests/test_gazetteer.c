@@ -45,20 +45,28 @@ static nlp_status_t read_text(const char *text, void **image, size_t *len,
     return st;
 }
 
+/* Reads `text` as a gazetteer file and opens its image in *g, failing the
+ * test on an error; returns the image (caller frees). */
+static void *read_and_open(const char *text, nlp__ner_lexicon_t *g, size_t *len,
+                           nlp__gazetteer_counts_t *n) {
+    void *image;
+    assert_int_equal(read_text(text, &image, len, n), NLP_OK);
+    assert_int_equal(nlp__ner_lexicon_open(image, *len, g), NLP_OK);
+    return image;
+}
+
 static void test_gazetteer_file_reads_names_and_categories(void **state) {
     (void)state;
-    void *image;
     size_t len;
     nlp__gazetteer_counts_t n;
-    assert_int_equal(read_text(names, &image, &len, &n), NLP_OK);
+    nlp__ner_lexicon_t g;
+    void *image = read_and_open(names, &g, &len, &n);
     assert_int_equal(n.names, 4);
     assert_int_equal(n.too_long, 1);
     assert_int_equal(n.n_categories, 3);
     assert_string_equal(n.categories[0], "CITY");
     assert_string_equal(n.categories[1], "FIRST");
     assert_string_equal(n.categories[2], "LAST");
-    nlp__ner_lexicon_t g;
-    assert_int_equal(nlp__ner_lexicon_open(image, len, &g), NLP_OK);
     assert_int_equal(g.is_gazetteer, 1);
     /* Names are lower-cased; one listed twice has both categories. */
     assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_one_word_entry(&g, id("paris"))),
@@ -70,7 +78,7 @@ static void test_gazetteer_file_reads_names_and_categories(void **state) {
     /* The longest name wins: "new york" is one CITY, not a LAST "york". */
     uint64_t text[] = {id("i"), id("love"), id("new"), id("york"), id("york")};
     uint32_t codes[5];
-    nlp__ner_lexicon_match(&g, text, 5, codes);
+    nlp__ner_lexicon_match(&g, text, 5, codes, NULL);
     assert_int_equal(codes[0], 0);
     assert_int_equal(codes[1], 0);
     assert_int_equal(NLP__NER_LEX_LABEL(codes[2]), CITY);
@@ -79,6 +87,12 @@ static void test_gazetteer_file_reads_names_and_categories(void **state) {
     assert_int_equal(NLP__NER_LEX_POS(codes[3]), NLP__NER_LEX_POS_L);
     assert_int_equal(NLP__NER_LEX_LABEL(codes[4]), LAST);
     assert_int_equal(NLP__NER_LEX_POS(codes[4]), NLP__NER_LEX_POS_U);
+    /* The one-word entries come along, also inside a longer match. */
+    uint32_t one_word[5];
+    nlp__ner_lexicon_match(&g, text, 5, codes, one_word);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(one_word[i], nlp__ner_lexicon_one_word_entry(&g, text[i]));
+    assert_int_equal(NLP__NER_LEX_LABEL(one_word[3]), LAST);
     free(image);
 }
 
@@ -111,15 +125,12 @@ static void test_gazetteer_file_errors_name_the_line(void **state) {
 /* Windows line ends are read like Unix ones. */
 static void test_gazetteer_file_reads_crlf(void **state) {
     (void)state;
-    void *image;
     size_t len;
     nlp__gazetteer_counts_t n;
-    assert_int_equal(read_text("CITY\tSan Rafael\r\nFIRST\tElyse\r\n", &image, &len, &n),
-                     NLP_OK);
+    nlp__ner_lexicon_t g;
+    void *image = read_and_open("CITY\tSan Rafael\r\nFIRST\tElyse\r\n", &g, &len, &n);
     assert_int_equal(n.names, 2);
     assert_string_equal(n.categories[1], "FIRST");
-    nlp__ner_lexicon_t g;
-    assert_int_equal(nlp__ner_lexicon_open(image, len, &g), NLP_OK);
     assert_int_equal(NLP__NER_LEX_LABEL(nlp__ner_lexicon_one_word_entry(&g, id("elyse"))),
                      2);
     free(image);
@@ -205,17 +216,12 @@ static size_t gazetteer_hits(nlp_vocab_t *vocab, const nlp__ner_lexicon_t *gazet
 
 static void test_ner_keeps_its_gazetteer(void **state) {
     (void)state;
-    void *image;
     size_t len;
     nlp__gazetteer_counts_t n;
-    assert_int_equal(read_text(names, &image, &len, &n), NLP_OK);
     nlp__ner_lexicon_t g;
-    assert_int_equal(nlp__ner_lexicon_open(image, len, &g), NLP_OK);
+    void *image = read_and_open(names, &g, &len, &n);
 
-    const char *path = test_write_temp(fixture, sizeof fixture - 1);
-    nlp__corpus_t *corpus;
-    assert_int_equal(nlp__iob2_read(path, NULL, &corpus), NLP_OK);
-    remove(path);
+    nlp__corpus_t *corpus = test_read_iob2(fixture, sizeof fixture - 1, NULL);
     nlp_vocab_t *vocab;
     assert_int_equal(nlp__vocab_create(NULL, NULL, &vocab), NLP_OK);
     assert_int_equal(gazetteer_hits(vocab, &g), 2); /* "New York" */
@@ -227,14 +233,9 @@ static void test_ner_keeps_its_gazetteer(void **state) {
     assert_int_equal(nlp__ner_train(vocab, corpus, corpus, NULL, 0, &opts, &ner), NLP_OK);
     free(image); /* the recogniser keeps its own copy */
 
-    nlp__model_writer_t *w;
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    assert_int_equal(ner->ops->save(ner, w, "ner"), NLP_OK);
-    const char *model = test_write_temp("", 0);
-    assert_int_equal(nlp__model_writer_save(w, model), NLP_OK);
-    nlp__model_writer_free(w);
-    nlp__model_reader_t *r;
-    assert_int_equal(nlp__model_reader_open(model, NULL, &r), NLP_OK);
+    char model[64];
+    snprintf(model, sizeof model, "%s", test_write_temp("", 0));
+    nlp__model_reader_t *r = test_save_component(ner, "ner", model);
     const void *section;
     size_t section_len;
     assert_int_equal(nlp__model_reader_section(r, "ner.gazetteer", &section, &section_len),
@@ -249,21 +250,9 @@ static void test_ner_keeps_its_gazetteer(void **state) {
     size_t lexicon_len;
     assert_int_equal(nlp__model_reader_section(r, "ner.lexicon", &lexicon, &lexicon_len),
                      NLP_OK);
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
-        const char *name = nlp__model_reader_section_name(r, i);
-        const void *d;
-        size_t d_len;
-        assert_int_equal(nlp__model_reader_section(r, name, &d, &d_len), NLP_OK);
-        int swap = strcmp(name, "ner.gazetteer") == 0;
-        assert_int_equal(nlp__model_writer_add(w, name, swap ? lexicon : d,
-                                               swap ? lexicon_len : d_len),
-                         NLP_OK);
-    }
     char swapped[512];
-    snprintf(swapped, sizeof swapped, "%s.swapped", model);
-    assert_int_equal(nlp__model_writer_save(w, swapped), NLP_OK);
-    nlp__model_writer_free(w);
+    test_rewrite_model(r, "ner.gazetteer", lexicon, lexicon_len, swapped, sizeof swapped,
+                       model);
     nlp__model_reader_t *r2;
     assert_int_equal(nlp__model_reader_open(swapped, NULL, &r2), NLP_OK);
     assert_int_equal(nlp__ner_load(vocab, r2, "ner", &loaded), NLP_MODEL_CORRUPT);

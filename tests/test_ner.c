@@ -301,9 +301,7 @@ typedef struct trained {
 } trained_t;
 
 static void train_fixture(trained_t *t, const nlp_allocator_t *alloc) {
-    const char *path = test_write_temp(fixture, sizeof fixture - 1);
-    assert_int_equal(nlp__iob2_read(path, alloc, &t->corpus), NLP_OK);
-    remove(path);
+    t->corpus = test_read_iob2(fixture, sizeof fixture - 1, alloc);
     assert_int_equal(nlp__vocab_create(alloc, NULL, &t->vocab), NLP_OK);
     nlp__train_opts_t opts = {.epochs = 20, .seed = 1, .alloc = alloc};
     assert_int_equal(nlp__ner_train(t->vocab, t->corpus, t->corpus, NULL, 0, &opts, &t->ner),
@@ -380,33 +378,19 @@ static void test_ner_learns_tiny_fixture(void **state) {
     assert_int_equal(ta.live, 0);
 }
 
-/* Saves component c (sections prefixed "ner") to a model file at path and
- * opens it. */
-static nlp__model_reader_t *save_and_open(const nlp__component_t *c,
-                                          const char *path) {
-    nlp__model_writer_t *w;
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    assert_int_equal(c->ops->save(c, w, "ner"), NLP_OK);
-    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
-    nlp__model_writer_free(w);
-    nlp__model_reader_t *r;
-    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
-    return r;
-}
-
 static void test_ner_save_load_keeps_predictions(void **state) {
     (void)state;
     trained_t t;
     train_fixture(&t, NULL);
     const char *path = test_write_temp("", 0);
-    nlp__model_reader_t *r = save_and_open(t.ner, path);
+    nlp__model_reader_t *r = test_save_component(t.ner, "ner", path);
     nlp__component_t *loaded;
     assert_int_equal(nlp__ner_load(t.vocab, r, "ner", &loaded), NLP_OK);
     expect_gold_entities(t.vocab, t.corpus, loaded);
     /* The loaded component saves the same sections again, byte for byte. */
     char path2[512];
     snprintf(path2, sizeof path2, "%s.again", path);
-    nlp__model_reader_t *r2 = save_and_open(loaded, path2);
+    nlp__model_reader_t *r2 = test_save_component(loaded, "ner", path2);
     assert_int_equal(nlp__model_reader_n_sections(r2), nlp__model_reader_n_sections(r));
     for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
         const char *name = nlp__model_reader_section_name(r, i);
@@ -430,7 +414,7 @@ static void test_ner_load_rejects_bad_config(void **state) {
     trained_t t;
     train_fixture(&t, NULL);
     const char *path = test_write_temp("", 0);
-    nlp__model_reader_t *r = save_and_open(t.ner, path);
+    nlp__model_reader_t *r = test_save_component(t.ner, "ner", path);
     /* Sections under another prefix are simply absent. */
     nlp__component_t *loaded = NULL;
     assert_int_equal(nlp__ner_load(t.vocab, r, "other", &loaded), NLP_MODEL_CORRUPT);
@@ -466,28 +450,6 @@ static void test_ner_load_rejects_bad_config(void **state) {
     trained_free(&t);
 }
 
-/* Writes the sections of `r` to a new model file, leaving out `drop` and
- * adding `extra` (when not NULL) under the name `drop`; returns its path
- * in buf. */
-static void rewrite_model(const nlp__model_reader_t *r, const char *drop,
-                          const void *extra, size_t extra_len, char *buf,
-                          size_t cap, const char *path) {
-    nlp__model_writer_t *w;
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
-        const char *name = nlp__model_reader_section_name(r, i);
-        if (strcmp(name, drop) == 0) continue;
-        const void *d;
-        size_t len;
-        assert_int_equal(nlp__model_reader_section(r, name, &d, &len), NLP_OK);
-        assert_int_equal(nlp__model_writer_add(w, name, d, len), NLP_OK);
-    }
-    if (extra) assert_int_equal(nlp__model_writer_add(w, drop, extra, extra_len), NLP_OK);
-    snprintf(buf, cap, "%s.rewritten", path);
-    assert_int_equal(nlp__model_writer_save(w, buf), NLP_OK);
-    nlp__model_writer_free(w);
-}
-
 /* Loads the model at path under the prefix "ner" and returns the status. */
 static nlp_status_t load_status(nlp_vocab_t *vocab, const char *path) {
     nlp__model_reader_t *r;
@@ -507,20 +469,20 @@ static void test_ner_label_bias_section(void **state) {
     trained_t t;
     train_fixture(&t, NULL);
     const char *path = test_write_temp("", 0);
-    nlp__model_reader_t *r = save_and_open(t.ner, path);
+    nlp__model_reader_t *r = test_save_component(t.ner, "ner", path);
     const void *bias;
     size_t bias_len;
     assert_int_equal(nlp__model_reader_section(r, "ner.label_bias", &bias, &bias_len), NLP_OK);
     assert_int_equal(bias_len, 3 * sizeof(float));
     char other[512];
-    rewrite_model(r, "ner.label_bias", NULL, 0, other, sizeof other, path);
+    test_rewrite_model(r, "ner.label_bias", NULL, 0, other, sizeof other, path);
     assert_int_equal(load_status(t.vocab, other), NLP_OK);
     static const float short_bias[2] = {0, 0};
-    rewrite_model(r, "ner.label_bias", short_bias, sizeof short_bias, other, sizeof other, path);
+    test_rewrite_model(r, "ner.label_bias", short_bias, sizeof short_bias, other, sizeof other, path);
     assert_int_equal(load_status(t.vocab, other), NLP_MODEL_CORRUPT);
     float nan_bias[3] = {0, 0, 0};
     nan_bias[1] = NAN;
-    rewrite_model(r, "ner.label_bias", nan_bias, sizeof nan_bias, other, sizeof other, path);
+    test_rewrite_model(r, "ner.label_bias", nan_bias, sizeof nan_bias, other, sizeof other, path);
     assert_int_equal(load_status(t.vocab, other), NLP_MODEL_CORRUPT);
     remove(other);
     nlp__model_reader_close(r);
@@ -532,10 +494,7 @@ static void test_ner_label_bias_section(void **state) {
  * nothing else; lower-case words keep all their features. */
 static void test_ner_hide_word_features(void **state) {
     (void)state;
-    const char *path = test_write_temp(fixture, sizeof fixture - 1);
-    nlp__corpus_t *c;
-    assert_int_equal(nlp__iob2_read(path, NULL, &c), NLP_OK);
-    remove(path);
+    nlp__corpus_t *c = test_read_iob2(fixture, sizeof fixture - 1, NULL);
     nlp_vocab_t *v;
     assert_int_equal(nlp__vocab_create(NULL, NULL, &v), NLP_OK);
     nlp_doc_t *doc;
@@ -687,10 +646,7 @@ static void test_ner_doc_of_many_sentences_matches_each_alone(void **state) {
 static void test_ner_train_rejects_corpus_without_entities(void **state) {
     (void)state;
     static const char plain[] = "1\tno\tO\n2\tnames\tO\n3\there\tO\n\n";
-    nlp__corpus_t *c;
-    const char *path = test_write_temp(plain, sizeof plain - 1);
-    assert_int_equal(nlp__iob2_read(path, NULL, &c), NLP_OK);
-    remove(path);
+    nlp__corpus_t *c = test_read_iob2(plain, sizeof plain - 1, NULL);
     nlp_vocab_t *v;
     assert_int_equal(nlp__vocab_create(NULL, NULL, &v), NLP_OK);
     nlp__train_opts_t opts = {.epochs = 2, .seed = 1};

@@ -102,6 +102,44 @@ const char *test_write_temp(const char *text, size_t len) {
     return path;
 }
 
+nlp__corpus_t *test_read_iob2(const char *text, size_t len, const nlp_allocator_t *alloc) {
+    const char *path = test_write_temp(text, len);
+    nlp__corpus_t *c = NULL;
+    assert_int_equal(nlp__iob2_read(path, alloc, &c), NLP_OK);
+    remove(path);
+    return c;
+}
+
+nlp__model_reader_t *test_save_component(const nlp__component_t *c, const char *prefix,
+                                         const char *path) {
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    assert_int_equal(c->ops->save(c, w, prefix), NLP_OK);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    return r;
+}
+
+void test_rewrite_model(const nlp__model_reader_t *r, const char *drop, const void *extra,
+                        size_t extra_len, char *buf, size_t cap, const char *path) {
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
+        const char *name = nlp__model_reader_section_name(r, i);
+        if (strcmp(name, drop) == 0) continue;
+        const void *d;
+        size_t len;
+        assert_int_equal(nlp__model_reader_section(r, name, &d, &len), NLP_OK);
+        assert_int_equal(nlp__model_writer_add(w, name, d, len), NLP_OK);
+    }
+    if (extra) assert_int_equal(nlp__model_writer_add(w, drop, extra, extra_len), NLP_OK);
+    snprintf(buf, cap, "%s.rewritten", path);
+    assert_int_equal(nlp__model_writer_save(w, buf), NLP_OK);
+    nlp__model_writer_free(w);
+}
+
 int test_buf_write(void *ctx, const char *data, size_t len) {
     test_buf_t *b = ctx;
     if (b->len + len + 1 > b->cap) {

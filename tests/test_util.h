@@ -6,6 +6,8 @@
 #include <stddef.h>
 
 #include "io/corpus.h"
+#include "io/model_file.h"
+#include "pipeline/component.h"
 #include "spacyc.h"
 
 typedef struct test_alloc {
@@ -45,6 +47,18 @@ void test_read_ewt_or_skip(nlp__corpus_t **train, nlp__corpus_t **dev);
 /* Writes `text` to a new temporary file and returns its path (static
  * storage, overwritten by the next call). */
 const char *test_write_temp(const char *text, size_t len);
+/* Reads `text` (len bytes) as an IOB2 file, failing the calling test on
+ * an error; `alloc` may be NULL. */
+nlp__corpus_t *test_read_iob2(const char *text, size_t len, const nlp_allocator_t *alloc);
+/* Saves component c with its sections prefixed `prefix` to a model file at
+ * path and opens it (close with nlp__model_reader_close). */
+nlp__model_reader_t *test_save_component(const nlp__component_t *c, const char *prefix,
+                                         const char *path);
+/* Writes a copy of r's model to "<path>.rewritten" (its name goes to buf)
+ * without section `drop`, then adds `drop` with `extra` unless extra is
+ * NULL: a damaged or older model for load tests. */
+void test_rewrite_model(const nlp__model_reader_t *r, const char *drop, const void *extra,
+                        size_t extra_len, char *buf, size_t cap, const char *path);
 /* An nlp_write_fn that appends to a growing NUL-terminated string. */
 typedef struct test_buf {
     char *data;

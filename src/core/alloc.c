@@ -44,6 +44,21 @@ void *nlp__realloc_array(const nlp_allocator_t *a, void *p, size_t count,
     return a->realloc_fn(a->ctx, p, bytes ? bytes : 1);
 }
 
+int nlp__grow_array(const nlp_allocator_t *a, void **array, size_t *cap,
+                    size_t need, size_t size) {
+    if (need <= *cap) return 1;
+    size_t want = *cap ? *cap : 64;
+    while (want < need) {
+        if (nlp__mul_overflows(want, 2)) return 0;
+        want *= 2;
+    }
+    void *bigger = nlp__realloc_array(a, *array, want, size);
+    if (!bigger) return 0;
+    *array = bigger;
+    *cap = want;
+    return 1;
+}
+
 void nlp__free(const nlp_allocator_t *a, void *p) {
     if (p) a->free_fn(a->ctx, p);
 }

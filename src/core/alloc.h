@@ -21,6 +21,11 @@ void *nlp__calloc(const nlp_allocator_t *a, size_t count, size_t size);
 void *nlp__realloc_array(const nlp_allocator_t *a, void *p, size_t count,
                          size_t size);
 void nlp__free(const nlp_allocator_t *a, void *p);
+/* Makes *array (of `size`-byte elements, *cap of them) hold at least
+ * `need`, doubling from 64; returns 0 (leaving it as it was) when out of
+ * memory. */
+int nlp__grow_array(const nlp_allocator_t *a, void **array, size_t *cap,
+                    size_t need, size_t size);
 /* A NUL-terminated copy of s[0..len). */
 char *nlp__strndup(const nlp_allocator_t *a, const char *s, size_t len);
 

@@ -100,3 +100,13 @@ nlp_status_t nlp__table_put(nlp__table_t *t, uint64_t key, void *val) {
     t->vals[i] = val;
     return NLP_OK;
 }
+
+nlp_status_t nlp__check_used_keys(const uint64_t *keys, size_t n_slots, size_t expected,
+                                  const char *what) {
+    size_t used = 0;
+    for (size_t i = 0; i < n_slots; i++) used += keys[i] != 0;
+    if (used != expected)
+        return nlp__fail(NLP_MODEL_CORRUPT, "%s: %zu keys, header says %zu", what, used,
+                         expected);
+    return NLP_OK;
+}

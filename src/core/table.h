@@ -31,4 +31,11 @@ void *nlp__table_get(const nlp__table_t *t, uint64_t key);
 /* Stores key -> val, replacing any previous value. */
 nlp_status_t nlp__table_put(nlp__table_t *t, uint64_t key, void *val);
 
+/* Checks the key array of a stored open-addressing image (key 0: empty)
+ * against its header: exactly `expected` of keys[0..n_slots) are set.
+ * Lookups stop at an empty slot, so with expected < n_slots this also
+ * guarantees one. NLP_MODEL_CORRUPT naming `what` otherwise. */
+nlp_status_t nlp__check_used_keys(const uint64_t *keys, size_t n_slots, size_t expected,
+                                  const char *what);
+
 #endif

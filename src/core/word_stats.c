@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "table.h"
 
 #define STATS_MAGIC "SPCWST01"
 #define STATS_HEADER 24u
@@ -113,13 +114,8 @@ nlp_status_t nlp__word_stats_open(const void *image, size_t len,
         (len - STATS_HEADER) / sizeof(uint64_t) != counts[0])
         return nlp__fail(NLP_MODEL_CORRUPT, "word statistics: bad header");
     const uint64_t *slots = (const uint64_t *)(b + STATS_HEADER);
-    /* Every probe must end at an empty slot: counting the used ones checks
-     * the header against the data. */
-    uint32_t used = 0;
-    for (uint32_t s = 0; s < counts[0]; s++) used += slots[s] != 0;
-    if (used != counts[1])
-        return nlp__fail(NLP_MODEL_CORRUPT, "word statistics: %u words, header says %u",
-                         used, counts[1]);
+    nlp_status_t st = nlp__check_used_keys(slots, counts[0], counts[1], "word statistics");
+    if (st) return st;
     out->n_slots = counts[0];
     out->n_words = counts[1];
     out->max_probe = counts[2];

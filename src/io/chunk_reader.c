@@ -19,6 +19,10 @@ struct nlp__chunk_reader {
     int seekable;
     uint64_t size;       /* regular files: the size when opened */
     uint64_t pos;        /* start of the next range */
+    /* Regular files: the end of the oversized document that starts at pos,
+     * when the last range stopped before it (0: none), so it is not
+     * scanned twice. */
+    uint64_t oversized_end;
     size_t chunk_bytes;
     size_t max_doc_bytes; /* 0: no limit */
     nlp_doc_split_t split;
@@ -349,6 +353,24 @@ static nlp_status_t next_sequential(nlp__chunk_reader_t *r, nlp__chunk_t *c,
     return NLP_OK;
 }
 
+/* The range [r->pos, *end) ends with a document over the limit that spans
+ * target: the documents before it make an ordinary chunk (the document's
+ * end is kept for the next call), or, when it starts the range, the chunk
+ * is that document alone. */
+static nlp_status_t set_apart_oversized(nlp__chunk_reader_t *r, uint64_t target,
+                                        uint64_t *end, nlp__chunk_t *c) {
+    uint64_t doc_start = r->pos;
+    nlp_status_t st = last_boundary_before(r, target, &doc_start);
+    if (st) return st;
+    if (doc_start > r->pos) {
+        r->oversized_end = *end;
+        *end = doc_start;
+    } else {
+        c->oversized = 1;
+    }
+    return NLP_OK;
+}
+
 nlp_status_t nlp__chunk_reader_next(nlp__chunk_reader_t *r, nlp__chunk_t *c,
                                     int *eof) {
     if (!r || !c || !eof) return NLP_INVALID_ARG;
@@ -362,17 +384,15 @@ nlp_status_t nlp__chunk_reader_next(nlp__chunk_reader_t *r, nlp__chunk_t *c,
         return NLP_OK;
     }
     uint64_t end = r->size;
-    if (r->size - r->pos > r->chunk_bytes) {
+    if (r->oversized_end) {
+        end = r->oversized_end;
+        r->oversized_end = 0;
+        c->oversized = 1;
+    } else if (r->size - r->pos > r->chunk_bytes) {
         uint64_t target = r->pos + r->chunk_bytes;
         nlp_status_t st = find_boundary(r, target, &end);
-        if (!st && holds_oversized_doc(r, end - r->pos)) {
-            /* The document around target is over the limit: the documents
-             * before it make an ordinary chunk, it makes its own. */
-            uint64_t doc_start = r->pos;
-            st = last_boundary_before(r, target, &doc_start);
-            if (!st && doc_start > r->pos) end = doc_start;
-            else c->oversized = 1;
-        }
+        if (!st && holds_oversized_doc(r, end - r->pos))
+            st = set_apart_oversized(r, target, &end, c);
         if (st) return st;
     }
     if (!c->oversized && end - r->pos > SIZE_MAX)

@@ -266,18 +266,6 @@ static void builder_touch(nlp__sent_builder_t *b, uint32_t line) {
     b->head.line = line;
 }
 
-/* Grows *array (of `size`-byte elements) so that it holds one more. */
-static int grow(const nlp_allocator_t *alloc, void **array, size_t *cap,
-                size_t n, size_t size) {
-    if (n < *cap) return 1;
-    size_t want = *cap ? *cap * 2 : 64;
-    void *bigger = nlp__realloc_array(alloc, *array, want, size);
-    if (!bigger) return 0;
-    *array = bigger;
-    *cap = want;
-    return 1;
-}
-
 /* Grows the word and word-line arrays together. When the second fails the
  * first is merely larger than cap_words says, which is harmless. */
 static int grow_words(nlp__sent_builder_t *b) {
@@ -308,8 +296,8 @@ nlp__gold_word_t *nlp__sent_builder_add_word(nlp__sent_builder_t *b,
 }
 
 nlp__gold_mwt_t *nlp__sent_builder_add_mwt(nlp__sent_builder_t *b) {
-    if (!grow(b->alloc, (void **)&b->mwts, &b->cap_mwts, b->n_mwts,
-              sizeof *b->mwts))
+    if (!nlp__grow_array(b->alloc, (void **)&b->mwts, &b->cap_mwts, b->n_mwts + 1,
+                         sizeof *b->mwts))
         return NULL;
     return &b->mwts[b->n_mwts++];
 }

@@ -8,33 +8,18 @@
 #include "corpus_reader.h"
 
 /* The names read so far: words[] holds every name's ids one after the
- * other and first[i] where name i starts, as words[] may still move. */
+ * other, in entry order, so entry i starts where entry i - 1 ends. */
 typedef struct gaz_list {
     const nlp_allocator_t *alloc;
     const char *path;
     nlp__gazetteer_counts_t *counts;
     uint64_t *words;
     size_t n_words, cap_words;
-    nlp__ner_gaz_entry_t *entries; /* .lower is set once words[] is complete */
-    size_t *first;
-    size_t n, cap_entries, cap_first;
+    nlp__ner_gaz_entry_t *entries; /* .lower is set once words[] stops moving */
+    size_t n, cap_entries;
     char *lower; /* scratch for one lower-cased word */
     size_t cap_lower;
 } gaz_list_t;
-
-/* Makes room for `need` elements of `size` bytes in *array; 0 when out
- * of memory. */
-static int reserve(const nlp_allocator_t *alloc, void **array, size_t *cap,
-                   size_t need, size_t size) {
-    if (need <= *cap) return 1;
-    size_t next = *cap ? *cap : 1024;
-    while (next < need) next *= 2;
-    void *grown = nlp__realloc_array(alloc, *array, next, size);
-    if (!grown) return 0;
-    *array = grown;
-    *cap = next;
-    return 1;
-}
 
 /* The index of category `name`, added when new, or a format error when
  * it is too long or one too many. */
@@ -65,9 +50,10 @@ static size_t add_words(gaz_list_t *g, const char *name) {
     for (const char *w = name; *w;) {
         size_t len = strcspn(w, " ");
         if (len) {
-            if (!reserve(g->alloc, (void **)&g->lower, &g->cap_lower, 4 * len + 4, 1) ||
-                !reserve(g->alloc, (void **)&g->words, &g->cap_words, g->n_words + 1,
-                         sizeof *g->words))
+            if (!nlp__grow_array(g->alloc, (void **)&g->lower, &g->cap_lower, 4 * len + 4,
+                                 1) ||
+                !nlp__grow_array(g->alloc, (void **)&g->words, &g->cap_words,
+                                 g->n_words + 1, sizeof *g->words))
                 return SIZE_MAX;
             size_t lower_len = nlp__lexattrs_lower(w, len, g->lower);
             g->words[g->n_words++] = nlp_hash_string(g->lower, lower_len);
@@ -98,11 +84,9 @@ static nlp_status_t read_line(void *ctx, char *line, size_t len, unsigned n) {
         g->counts->too_long++;
         return NLP_OK;
     }
-    if (!reserve(g->alloc, (void **)&g->entries, &g->cap_entries, g->n + 1,
-                 sizeof *g->entries) ||
-        !reserve(g->alloc, (void **)&g->first, &g->cap_first, g->n + 1, sizeof *g->first))
+    if (!nlp__grow_array(g->alloc, (void **)&g->entries, &g->cap_entries, g->n + 1,
+                         sizeof *g->entries))
         return NLP_NOMEM;
-    g->first[g->n] = first;
     g->entries[g->n++] = (nlp__ner_gaz_entry_t){.n = (uint32_t)words,
                                                 .category = category};
     return NLP_OK;
@@ -119,14 +103,17 @@ nlp_status_t nlp__gazetteer_read(const nlp_allocator_t *alloc, const char *path,
     nlp_status_t st = nlp__read_lines(path, read_line, &g);
     if (!st && g.n == 0) st = nlp__fail(NLP_FORMAT, "%s: no names", path);
     if (!st) {
-        for (size_t i = 0; i < g.n; i++) g.entries[i].lower = g.words + g.first[i];
+        const uint64_t *at = g.words;
+        for (size_t i = 0; i < g.n; i++) {
+            g.entries[i].lower = at;
+            at += g.entries[i].n;
+        }
         counts->names = g.n;
         st = nlp__ner_gazetteer_build(g.alloc, g.entries, g.n, counts->n_categories,
                                       image, len);
     }
     nlp__free(g.alloc, g.words);
     nlp__free(g.alloc, g.entries);
-    nlp__free(g.alloc, g.first);
     nlp__free(g.alloc, g.lower);
     return st;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/table.h"
 
 #define MAP_MAGIC "SPCMAP01"
 #define MAP_HEADER 16u
@@ -72,13 +73,8 @@ nlp_status_t nlp__frozen_map_open(const void *image, size_t len,
         len != image_size(counts[0]))
         return nlp__fail(NLP_MODEL_CORRUPT, "frozen map: bad header");
     const uint64_t *keys = (const uint64_t *)(b + MAP_HEADER);
-    /* Every lookup ends at an empty slot, so the item count must leave at
-     * least one; counting the keys checks the header against the data. */
-    uint32_t used = 0;
-    for (uint32_t s = 0; s < counts[0]; s++) used += keys[s] != 0;
-    if (used != counts[1])
-        return nlp__fail(NLP_MODEL_CORRUPT, "frozen map: %u keys, header says %u",
-                         used, counts[1]);
+    nlp_status_t st = nlp__check_used_keys(keys, counts[0], counts[1], "frozen map");
+    if (st) return st;
     out->n_slots = counts[0];
     out->n_items = counts[1];
     out->keys = keys;

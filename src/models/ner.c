@@ -114,7 +114,7 @@ static void apply_bias(const ner_t *ner, float *scores) {
 typedef struct sentence_buffers {
     nlp__ner_token_t *tokens; /* NLP__NER_TOKEN_PAD empty entries first */
     uint64_t *lower;
-    uint32_t *codes;
+    uint32_t *codes; /* 2 * cap */
     size_t cap; /* words */
 } sentence_buffers_t;
 
@@ -131,7 +131,7 @@ static nlp_status_t buffers_reserve(sentence_buffers_t *b, size_t n,
     if (!old_entries) /* the leading padding, never written after */
         for (size_t k = 0; k < pad; k++) nlp__ner_sentence_pad(&tokens[k]);
     uint64_t *lower = NLP__ARENA_NEW(scratch, uint64_t, cap);
-    uint32_t *codes = NLP__ARENA_NEW(scratch, uint32_t, cap);
+    uint32_t *codes = NLP__ARENA_NEW(scratch, uint32_t, 2 * cap);
     if (!lower || !codes) return NLP_NOMEM;
     b->lower = lower;
     b->codes = codes;

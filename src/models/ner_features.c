@@ -249,8 +249,6 @@ static void fill_word(nlp__ner_token_t *a, const nlp_doc_t *doc, uint32_t i,
     a->kind = kind_of(lex, a->short_shape);
     a->word_code = lexicons.corpus ? nlp__ner_lexicon_word(lexicons.corpus, lex->lower) : 0;
     a->has_gazetteer = lexicons.gazetteer != NULL;
-    a->gaz_word = lexicons.gazetteer ? nlp__ner_lexicon_one_word_entry(lexicons.gazetteer, lex->lower)
-                                     : 0;
     a->has_word_stats = doc->vocab->word_stats.n_slots != 0;
     a->cluster = lex->cluster;
     /* Whole log units; 99 for words without a probability. */
@@ -266,7 +264,7 @@ static bool is_capitalised(uint8_t kind) {
 }
 
 /* Fills the sentence attributes of t[0..n), one sentence; `lower` and
- * `codes` are scratch of n entries. */
+ * `codes` are scratch of n and 2 * n entries. */
 static void fill_sentence(nlp__ner_token_t *t, uint32_t n,
                           nlp__ner_lexicons_t lexicons, uint64_t *lower,
                           uint32_t *codes) {
@@ -291,12 +289,16 @@ static void fill_sentence(nlp__ner_token_t *t, uint32_t n,
     }
     for (uint32_t i = 0; i < n; i++) lower[i] = t[i].lower;
     if (lexicons.corpus) {
-        nlp__ner_lexicon_match(lexicons.corpus, lower, n, codes);
+        nlp__ner_lexicon_match(lexicons.corpus, lower, n, codes, NULL);
         for (uint32_t i = 0; i < n; i++) t[i].phrase_code = codes[i];
     }
     if (lexicons.gazetteer) {
-        nlp__ner_lexicon_match(lexicons.gazetteer, lower, n, codes);
-        for (uint32_t i = 0; i < n; i++) t[i].gaz_phrase = codes[i];
+        uint32_t *one_word = codes + n;
+        nlp__ner_lexicon_match(lexicons.gazetteer, lower, n, codes, one_word);
+        for (uint32_t i = 0; i < n; i++) {
+            t[i].gaz_phrase = codes[i];
+            t[i].gaz_word = one_word[i];
+        }
     }
 }
 
@@ -324,7 +326,7 @@ nlp_status_t nlp__ner_tokens_fill(const nlp_doc_t *doc,
     size_t total = (size_t)n + (size_t)(n_sents + 1) * NLP__NER_TOKEN_PAD;
     nlp__ner_token_t *all = NLP__ARENA_NEW(scratch, nlp__ner_token_t, total);
     uint64_t *lower = NLP__ARENA_NEW(scratch, uint64_t, n ? n : 1);
-    uint32_t *codes = NLP__ARENA_NEW(scratch, uint32_t, n ? n : 1);
+    uint32_t *codes = NLP__ARENA_NEW(scratch, uint32_t, n ? 2 * (size_t)n : 1);
     if (!all || !lower || !codes) return NLP_NOMEM;
     for (size_t k = 0; k < NLP__NER_TOKEN_PAD; k++) nlp__ner_sentence_pad(&all[k]);
     nlp__ner_token_t *t = all + NLP__NER_TOKEN_PAD;

@@ -72,7 +72,7 @@ typedef struct nlp__ner_lexicons {
 /* Fills t[0 .. end - start) with the attributes of the sentence
  * [start, end) of `doc`, and empties the NLP__NER_TOKEN_PAD entries after
  * it; the NLP__NER_TOKEN_PAD entries before t must be empty already.
- * `lower` and `codes` are scratch of end - start entries. */
+ * `lower` and `codes` are scratch of end - start and 2 * (end - start) entries. */
 void nlp__ner_sentence_fill(const nlp_doc_t *doc, uint32_t start, uint32_t end,
                             nlp__ner_lexicons_t lexicons, nlp__ner_token_t *t,
                             uint64_t *lower, uint32_t *codes);

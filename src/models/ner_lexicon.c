@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/table.h"
 #include "models/features.h"
 
 #define IMAGE_MAGIC "SPCLEX01"
@@ -320,12 +321,8 @@ nlp_status_t nlp__ner_lexicon_open(const void *image, size_t len,
         return nlp__fail(NLP_MODEL_CORRUPT, "entity lexicon: %zu slots in %zu bytes",
                          n_slots, len);
     const uint64_t *keys = (const uint64_t *)((const char *)image + HEADER_BYTES);
-    /* Probing stops at an empty slot, so one must exist. */
-    size_t used = 0;
-    for (size_t i = 0; i < n_slots; i++) used += keys[i] != 0;
-    if (used != h.n_entries)
-        return nlp__fail(NLP_MODEL_CORRUPT, "entity lexicon: %zu keys, header says %u",
-                         used, h.n_entries);
+    nlp_status_t st = nlp__check_used_keys(keys, n_slots, h.n_entries, "entity lexicon");
+    if (st) return st;
     out->n_slots = h.n_slots;
     out->n_entries = h.n_entries;
     out->n_labels = h.n_labels;
@@ -350,14 +347,18 @@ uint32_t nlp__ner_lexicon_word(const nlp__ner_lexicon_t *lx, uint64_t lower) {
     return lookup(lx, word_key(lower));
 }
 
-uint32_t nlp__ner_lexicon_one_word_entry(const nlp__ner_lexicon_t *lx, uint64_t lower) {
-    uint32_t code = lookup(lx, phrase_key(nlp__feat_add(phrase_start(), lower)));
+/* A phrase code without its flags when it is an entry, else 0. */
+static uint32_t entry_code(uint32_t code) {
     return code & NLP__NER_LEX_ENTRY ? code & ~(NLP__NER_LEX_ENTRY | NLP__NER_LEX_PREFIX)
                                      : 0;
 }
 
+uint32_t nlp__ner_lexicon_one_word_entry(const nlp__ner_lexicon_t *lx, uint64_t lower) {
+    return entry_code(lookup(lx, phrase_key(nlp__feat_add(phrase_start(), lower))));
+}
+
 void nlp__ner_lexicon_match(const nlp__ner_lexicon_t *lx, const uint64_t *lower,
-                            uint32_t n, uint32_t *codes) {
+                            uint32_t n, uint32_t *codes, uint32_t *one_word_codes) {
     memset(codes, 0, n * sizeof *codes);
     for (uint32_t i = 0; i < n;) {
         uint64_t h = phrase_start();
@@ -365,9 +366,10 @@ void nlp__ner_lexicon_match(const nlp__ner_lexicon_t *lx, const uint64_t *lower,
         for (uint32_t k = 0; k < NLP__NER_LEX_MAX_PHRASE && i + k < n; k++) {
             h = nlp__feat_add(h, lower[i + k]);
             uint32_t code = lookup(lx, phrase_key(h));
+            if (k == 0 && one_word_codes) one_word_codes[i] = entry_code(code);
             if ((code & NLP__NER_LEX_ENTRY) && NLP__NER_LEX_SHARE(code) >= MIN_MATCH_SHARE) {
                 best_len = k + 1;
-                best_code = code & ~(NLP__NER_LEX_ENTRY | NLP__NER_LEX_PREFIX);
+                best_code = entry_code(code);
             }
             if (!(code & NLP__NER_LEX_PREFIX)) break;
         }
@@ -381,6 +383,9 @@ void nlp__ner_lexicon_match(const nlp__ner_lexicon_t *lx, const uint64_t *lower,
                            : k + 1 == best_len ? NLP__NER_LEX_POS_L
                                                : NLP__NER_LEX_POS_I;
             codes[i + k] = best_code | pos << 18 | NLP__NER_LEX_ENTRY;
+            /* Words inside a longer match start no scan of their own. */
+            if (k > 0 && one_word_codes)
+                one_word_codes[i + k] = nlp__ner_lexicon_one_word_entry(lx, lower[i + k]);
         }
         i += best_len;
     }

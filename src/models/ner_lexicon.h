@@ -121,8 +121,10 @@ enum { NLP__NER_LEX_POS_B, NLP__NER_LEX_POS_I, NLP__NER_LEX_POS_L, NLP__NER_LEX_
 /* Finds entity phrases in the words lower[0..n) (leftmost, then longest
  * first; a phrase must have been an entity in at least one tenth of its
  * occurrences) and writes, for each word, the matched phrase's code with
- * the word's position in it, or 0 where no phrase matched. */
+ * the word's position in it, or 0 where no phrase matched. With
+ * `one_word_codes`, also writes each word's nlp__ner_lexicon_one_word_entry,
+ * reusing the lookups the match makes anyway. */
 void nlp__ner_lexicon_match(const nlp__ner_lexicon_t *lx, const uint64_t *lower,
-                            uint32_t n, uint32_t *codes);
+                            uint32_t n, uint32_t *codes, uint32_t *one_word_codes);
 
 #endif

@@ -441,15 +441,11 @@ typedef struct file_source {
     int eof;
 } file_source_t;
 
-/* Makes room for `need` spans in l. */
-static nlp_status_t reserve_spans(file_source_t *fs, span_list_t *l, size_t need) {
-    if (need <= l->cap) return NLP_OK;
-    size_t cap = l->cap ? l->cap * 2 : 256;
-    while (cap < need) cap *= 2;
-    nlp__doc_span_t *spans = nlp__realloc_array(fs->alloc, l->spans, cap, sizeof *spans);
-    if (!spans) return NLP_NOMEM;
-    l->spans = spans;
-    l->cap = cap;
+/* Appends a document span to l. */
+static nlp_status_t add_span(file_source_t *fs, span_list_t *l, nlp__doc_span_t span) {
+    if (!nlp__grow_array(fs->alloc, (void **)&l->spans, &l->cap, l->n + 1, sizeof *l->spans))
+        return NLP_NOMEM;
+    l->spans[l->n++] = span;
     return NLP_OK;
 }
 
@@ -464,15 +460,12 @@ static void load_and_split(file_source_t *fs, size_t c) {
     if (!st && chunk->oversized) {
         /* One document, unread; its length (with its line ending) is over
          * the limit, which is all parse_item looks at. */
-        st = reserve_spans(fs, l, 1);
-        if (!st) l->spans[l->n++] = (nlp__doc_span_t){0, len, len};
-        len = 0;
-    }
-    nlp__doc_span_t span;
-    for (size_t pos = 0; !st && nlp__next_doc(chunk->data, len, pos, fs->split, &span);
-         pos = span.next) {
-        if ((st = reserve_spans(fs, l, l->n + 1))) break;
-        l->spans[l->n++] = span;
+        st = add_span(fs, l, (nlp__doc_span_t){0, len, len});
+    } else {
+        nlp__doc_span_t span;
+        for (size_t pos = 0; !st && nlp__next_doc(chunk->data, len, pos, fs->split, &span);
+             pos = span.next)
+            st = add_span(fs, l, span);
     }
     l->status = st;
     if (st) snprintf(l->error, sizeof l->error, "%s", nlp_error_detail());
