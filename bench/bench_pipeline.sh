@@ -12,18 +12,22 @@
 #   CONLLU     source of the text (default ../shared/data/en_ewt/train.conllu)
 #   COPIES     times the text is repeated (default 2)
 #   REPEAT     timed runs (default 5)
+#   EXCLUDE    components to leave out, as `spacyc parse --exclude` takes
+#              them (e.g. ner: the pipeline of tokenizer, tagger,
+#              lemmatizer, senter and parser); default none
 #   BENCH_DIR  where the input and output go (default /tmp; never the repo)
 set -euo pipefail
 . "$(dirname "$0")/settings.sh"
 copies=${COPIES:-2}
 repeat=${REPEAT:-5}
+exclude=${EXCLUDE:+--exclude $EXCLUDE}
 
 input="$dir/spacyc-bench-pipeline-$copies.txt"
 text=$(grep '^# text = ' "$conllu" | sed 's/^# text = //')
 for _ in $(seq 1 "$copies"); do printf '%s\n' "$text"; done >"$input"
 output="$dir/spacyc-bench-pipeline.conllu"
 
-echo "model: $model"
+echo "model: $model${EXCLUDE:+ without $EXCLUDE}"
 echo "input: $input ($(wc -l <"$input") lines, $(stat -c %s "$input") bytes)"
 echo "machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -38,7 +42,8 @@ done | sort -g | head -n 1)
 TIMEFORMAT='%U %S'
 stats="$dir/spacyc-bench-pipeline.stats"
 speeds=$(for _ in $(seq 1 "$repeat"); do
-  cpu=$( { time "$spacyc" parse --model "$model" --threads 1 --format conllu --quiet \
+  # shellcheck disable=SC2086 # $exclude is empty or two words
+  cpu=$( { time "$spacyc" parse --model "$model" $exclude --threads 1 --format conllu --quiet \
     --stats "$input" -o "$output" 2>"$stats"; } 2>&1)
   awk -v cpu="$cpu" '/^docs/ {split(cpu, t, " "); print $8, $4 / (t[1] + t[2]), $4}' "$stats"
 done)

@@ -152,6 +152,29 @@ check "no model is written" test ! -e "$work/never.spacyc"
 check "a gazetteer without ner is refused" test $? -eq 2
 check "the refusal says why" grep -q "for the ner component" "$work/err"
 
+# --exclude leaves components out: without ner the CoNLL-U is the full
+# output less its entity marks; a kept component that reads an excluded
+# one's output, or a name the model lacks, is refused (exit 1, says why).
+if [ -n "${SPACYC_MODEL:-}" ] && [ -r "$SPACYC_MODEL" ]; then
+  { head -n 40 "$work/in.txt"
+    printf 'Angela Merkel met Emmanuel Macron in Paris on Monday.\n'
+    printf 'She flew to New York with Google engineers.\n'; } >"$work/few.txt"
+  "$spacyc" parse --model "$SPACYC_MODEL" "$work/few.txt" >"$work/full.conllu"
+  "$spacyc" parse --model "$SPACYC_MODEL" --exclude ner "$work/few.txt" >"$work/no-ner.conllu"
+  check "the full output has entities" grep -q "NER=" "$work/full.conllu"
+  sed -E '/^[0-9]/ { s/\|?NER=[^|]*$//; s/\t$/\t_/ }' "$work/full.conllu" \
+    >"$work/full-less-ner.conllu"
+  check "--exclude ner changes nothing but the entities" \
+    cmp -s "$work/full-less-ner.conllu" "$work/no-ner.conllu"
+  "$spacyc" parse --model "$SPACYC_MODEL" --exclude tagger "$work/few.txt" >/dev/null 2>"$work/err"
+  check "excluding what others read fails" test $? -eq 1
+  check "the refusal names both components" grep -q "lemmatizer reads what tagger writes" "$work/err"
+  "$spacyc" parse --model "$SPACYC_MODEL" --exclude ner,, "$work/few.txt" >/dev/null 2>"$work/err"
+  check "an empty name in --exclude fails" test $? -eq 1
+  "$spacyc" parse --blank en --exclude ner "$work/few.txt" >/dev/null 2>&1
+  check "--exclude with --blank is a usage error" test $? -eq 2
+fi
+
 # On a terminal, stderr shows a progress bar (only checked where script(1)
 # can provide one).
 if command -v script >/dev/null 2>&1; then

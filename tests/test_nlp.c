@@ -1,8 +1,8 @@
-/* The public load-and-parse path under allocation failure: with the bundled
- * model, failing each allocation of nlp_load, then each allocation of
+/* The public load-and-parse path with the bundled model: under allocation
+ * failure, failing each allocation of nlp_load, then each allocation of
  * nlp_parse in a zone and outside one, must give NLP_NOMEM, hand out
  * nothing and leak nothing, and the same pipeline must parse normally once
- * memory is back. */
+ * memory is back; and loading with components left out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,10 +121,84 @@ static void test_parse_out_of_memory_sweep(void **state) {
     free(text);
 }
 
+/* Parses `sample` with the model at `path` less the components `exclude`
+ * names; returns the Doc (heap) and the pipeline. */
+static nlp_doc_t *parse_excluding(const char *path, const char *exclude, nlp_t **nlp) {
+    assert_int_equal(nlp_load_exclude(path, exclude, NULL, nlp), NLP_OK);
+    nlp_doc_t *doc;
+    assert_int_equal(nlp_parse(*nlp, NULL, sample, strlen(sample), &doc), NLP_OK);
+    return doc;
+}
+
+/* Leaving out components: they do not run, the others give exactly what
+ * they give in the whole pipeline, and the pipeline metadata says which
+ * ran. Names the model lacks, empty names and removing a component whose
+ * output a kept one reads are refused with NLP_INVALID_ARG and no pipeline. */
+static void test_load_exclude(void **state) {
+    (void)state;
+    const char *path = model_or_skip();
+    nlp_t *full, *no_ner, *tags_only;
+    nlp_doc_t *a = parse_excluding(path, NULL, &full);
+    nlp_doc_t *b = parse_excluding(path, "ner", &no_ner);
+    nlp_doc_t *c = parse_excluding(path, "parser,ner", &tags_only);
+    assert_int_equal(nlp_n_components(no_ner), nlp_n_components(full) - 1);
+    assert_string_equal(nlp_meta(no_ner, "pipeline"), "tagger,lemmatizer,senter,parser");
+    assert_string_equal(nlp_meta(tags_only, "pipeline"), "tagger,lemmatizer,senter");
+
+    const nlp_token_t *ta, *tb, *tc;
+    const nlp_span_t *ents;
+    size_t na, nb, nc, n_ents;
+    assert_int_equal(nlp_doc_tokens(a, &ta, &na), NLP_OK);
+    assert_int_equal(nlp_doc_tokens(b, &tb, &nb), NLP_OK);
+    assert_int_equal(nlp_doc_tokens(c, &tc, &nc), NLP_OK);
+    assert_int_equal(na, nb);
+    assert_int_equal(na, nc);
+    assert_int_equal(nlp_doc_ents(a, &ents, &n_ents), NLP_OK);
+    assert_true(n_ents > 0); /* so that their absence below means something */
+    assert_int_equal(nlp_doc_ents(b, &ents, &n_ents), NLP_OK);
+    assert_int_equal(n_ents, 0);
+    size_t heads = 0;
+    for (size_t i = 0; i < na; i++) {
+        assert_int_equal(ta[i].tag, tb[i].tag);
+        assert_int_equal(ta[i].lemma, tb[i].lemma);
+        assert_int_equal(ta[i].head, tb[i].head);
+        assert_int_equal(ta[i].dep, tb[i].dep);
+        assert_int_equal(ta[i].tag, tc[i].tag);
+        assert_int_equal(tc[i].dep, 0);
+        assert_int_equal(tb[i].ent_type, 0);
+        heads += ta[i].head != 0;
+    }
+    assert_true(heads > 0);
+    nlp_doc_free(a);
+    nlp_doc_free(b);
+    nlp_doc_free(c);
+    nlp_free(full);
+    nlp_free(no_ner);
+    nlp_free(tags_only);
+
+    static const struct {
+        const char *exclude, *detail;
+    } refused[] = {
+        {"tagger", "lemmatizer reads what tagger writes"},
+        {"tagger,lemmatizer", "senter reads what tagger writes"},
+        {"morphologizer", "\"morphologizer\" is not a component"},
+        {"ner,", "\"\" is not a component"},
+        {",ner", "\"\" is not a component"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        nlp_t *nlp = (nlp_t *)1;
+        assert_int_equal(nlp_load_exclude(path, refused[i].exclude, NULL, &nlp),
+                         NLP_INVALID_ARG);
+        assert_null(nlp);
+        assert_non_null(strstr(nlp_error_detail(), refused[i].detail));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_out_of_memory_sweep),
         cmocka_unit_test(test_parse_out_of_memory_sweep),
+        cmocka_unit_test(test_load_exclude),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

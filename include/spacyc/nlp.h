@@ -29,6 +29,17 @@ NLP_API nlp_status_t nlp_create_blank(const char *lang,
 NLP_API nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
                               nlp_t **out);
 
+/* Like nlp_load, but leaves out the components that `exclude` names
+ * (comma-separated, as "ner" or "parser,ner"; NULL or "" for none), like
+ * spaCy's spacy.load(name, exclude=[...]): they are neither loaded nor run,
+ * and the "pipeline" metadata lists the others. Returns NLP_INVALID_ARG,
+ * with a detail message, for a name that is not in the model's pipeline, or
+ * when a kept component reads what an excluded one writes (the lemmatizer,
+ * senter and parser read the tagger's tags). */
+NLP_API nlp_status_t nlp_load_exclude(const char *path, const char *exclude,
+                                      const nlp_allocator_t *alloc,
+                                      nlp_t **out);
+
 /* Loads the bundled default English model: the file named by the environment
  * variable SPACYC_MODEL if set, else the installed copy. */
 NLP_API nlp_status_t nlp_load_default(const nlp_allocator_t *alloc,

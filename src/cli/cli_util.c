@@ -22,10 +22,10 @@ int nlp_cli_write_file(void *ctx, const char *data, size_t len) {
     return fwrite(data, 1, len, (FILE *)ctx) == len ? 0 : 1;
 }
 
-nlp_t *nlp_cli_load(const char *path) {
+nlp_t *nlp_cli_load(const char *path, const char *exclude) {
     nlp_t *nlp = NULL;
     const char *p = path ? path : nlp_default_model_path();
-    nlp_status_t st = nlp_load(p, NULL, &nlp);
+    nlp_status_t st = nlp_load_exclude(p, exclude, NULL, &nlp);
     if (st) {
         char what[4200];
         snprintf(what, sizeof what, "cannot load model %s", p);

@@ -44,7 +44,7 @@ int nlp_cli_evaluate(int argc, char **argv) {
     if (blank) {
         if ((st = nlp_create_blank("en", NULL, &nlp))) nlp_cli_error("blank pipeline", st);
     } else {
-        nlp = nlp_cli_load(model);
+        nlp = nlp_cli_load(model, NULL);
     }
     int rc = 1;
     if (nlp) {

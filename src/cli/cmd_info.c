@@ -16,7 +16,7 @@ int nlp_cli_info(int argc, char **argv) {
     }
     printf("libspacyc %s\n", nlp_version_string());
     double t0 = nlp_cli_now();
-    nlp_t *nlp = nlp_cli_load(model);
+    nlp_t *nlp = nlp_cli_load(model, NULL);
     if (!nlp) return 1;
     double load_ms = (nlp_cli_now() - t0) * 1e3;
     printf("model: %s\n", model ? model : nlp_default_model_path());

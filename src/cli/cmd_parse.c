@@ -29,6 +29,9 @@ static int usage(FILE *out) {
             "options:\n"
             "  --model PATH         model file (default: the bundled model)\n"
             "  --blank LANG         use a blank pipeline (tokenizer only)\n"
+            "  --exclude LIST       leave out these components (comma-separated,\n"
+            "                       e.g. ner or parser,ner); faster when their\n"
+            "                       output is not needed\n"
             "  --format conllu|json CoNLL-U (default) or one spaCy-style\n"
             "                       Doc.to_json() object per line\n"
             "  --doc-per line|paragraph\n"
@@ -66,7 +69,7 @@ static int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out) 
 }
 
 typedef struct parse_args {
-    const char *model, *blank, *input, *output;
+    const char *model, *blank, *exclude, *input, *output;
     int json, quiet, stats, threads;
     uint64_t batch_size, chunk_bytes, max_doc_bytes;
     nlp_doc_split_t split;
@@ -95,6 +98,7 @@ static int parse_arguments(int argc, char **argv, parse_args_t *a) {
         if (!(v = nlp_cli_value(argc, argv, &i))) return 2;
         if (!strcmp(arg, "--model")) a->model = v;
         else if (!strcmp(arg, "--blank")) a->blank = v;
+        else if (!strcmp(arg, "--exclude")) a->exclude = v;
         else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) a->output = v;
         else if (!strcmp(arg, "--format") && !strcmp(v, "json")) a->json = 1;
         else if (!strcmp(arg, "--format") && !strcmp(v, "conllu")) a->json = 0;
@@ -113,8 +117,8 @@ static int parse_arguments(int argc, char **argv, parse_args_t *a) {
             return usage(stderr);
         }
     }
-    if (a->model && a->blank) {
-        fprintf(stderr, "spacyc parse: --model and --blank exclude each other\n");
+    if (a->blank && (a->model || a->exclude)) {
+        fprintf(stderr, "spacyc parse: --blank goes with neither --model nor --exclude\n");
         return 2;
     }
     return -1;
@@ -266,7 +270,7 @@ int nlp_cli_parse(int argc, char **argv) {
         nlp_status_t st = nlp_create_blank(a.blank, NULL, &nlp);
         if (st) nlp_cli_error("cannot create a blank pipeline", st);
     } else {
-        nlp = nlp_cli_load(a.model);
+        nlp = nlp_cli_load(a.model, a.exclude);
     }
     if (!nlp) {
         if (fd > 0) close(fd);

@@ -30,6 +30,7 @@ static int usage(FILE *out) {
             "                   (default 1M); larger bodies get 413\n"
             "  --model PATH     model file (default: the installed default model)\n"
             "  --blank          serve a blank English pipeline (tokenizer only)\n"
+            "  --exclude LIST   leave out these model components (comma-separated)\n"
             "  --grace SECONDS  longest wait for requests in flight at shutdown (default 10)\n"
             "  --no-zones       parse outside memory zones under one lock; memory then\n"
             "                   grows with every new word (for soak comparisons only)\n",
@@ -51,7 +52,7 @@ static long long parse_size(const char *s) {
 int nlp_cli_serve(int argc, char **argv) {
     nlp_server_options_t opts = {.host = "127.0.0.1", .port = DEFAULT_PORT,
                                  .max_body = DEFAULT_MAX_BODY, .use_zones = 1};
-    const char *model = NULL;
+    const char *model = NULL, *exclude = NULL;
     int blank = 0;
     double grace_s = DEFAULT_GRACE_S;
     for (int i = 1; i < argc; i++) {
@@ -62,10 +63,12 @@ int nlp_cli_serve(int argc, char **argv) {
         else if (!strcmp(a, "--no-zones")) opts.use_zones = 0;
         else if (!strcmp(a, "--host") || !strcmp(a, "--port") ||
                  !strcmp(a, "--threads") || !strcmp(a, "--max-body") ||
-                 !strcmp(a, "--model") || !strcmp(a, "--grace")) {
+                 !strcmp(a, "--model") || !strcmp(a, "--grace") ||
+                 !strcmp(a, "--exclude")) {
             if (!(v = nlp_cli_value(argc, argv, &i))) return 2;
             if (!strcmp(a, "--host")) opts.host = v;
             else if (!strcmp(a, "--model")) model = v;
+            else if (!strcmp(a, "--exclude")) exclude = v;
             else if (!strcmp(a, "--grace")) grace_s = atof(v);
             else if ((n = parse_size(v)) < 0 ||
                      (!strcmp(a, "--port") && n > 65535) ||
@@ -79,6 +82,10 @@ int nlp_cli_serve(int argc, char **argv) {
             fprintf(stderr, "spacyc: unknown option %s\n", a);
             return usage(stderr);
         }
+    }
+    if (blank && exclude) {
+        fprintf(stderr, "spacyc serve: --blank has no components to --exclude\n");
+        return 2;
     }
     if (!opts.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -98,7 +105,7 @@ int nlp_cli_serve(int argc, char **argv) {
     if (blank) {
         nlp_status_t st = nlp_create_blank("en", NULL, &nlp);
         if (st) return nlp_cli_error("cannot create a blank pipeline", st);
-    } else if (!(nlp = nlp_cli_load(model))) {
+    } else if (!(nlp = nlp_cli_load(model, exclude))) {
         return 1;
     }
     char err[512];

@@ -118,24 +118,69 @@ static nlp_status_t parse_meta(nlp_t *nlp, const char *data, size_t len) {
     return NLP_OK;
 }
 
-static nlp_status_t load_components(nlp_t *nlp, const char *list) {
-    const char *p = list;
-    while (*p) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+/* Whether the comma-separated `list` names name[0..len). */
+static int list_has(const char *list, const char *name, size_t len) {
+    for (const char *p = list; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && memcmp(p, name, len) == 0) return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+/* Checks that every name in `exclude` is in `pipeline` (both
+ * comma-separated; exclude may be NULL or ""). */
+static nlp_status_t check_exclude(const char *pipeline, const char *exclude) {
+    if (!exclude || !*exclude) return NLP_OK;
+    for (const char *p = exclude;; p++) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || !list_has(pipeline, p, n))
+            return nlp__fail(NLP_INVALID_ARG,
+                             "exclude: \"%.*s\" is not a component of this "
+                             "model (its pipeline: %s)", (int)n, p, pipeline);
+        p += n;
+        if (!*p) return NLP_OK;
+    }
+}
+
+/* Loads the components of `list` in order, leaving out those `exclude`
+ * names. A kept component may not read a layer that only an excluded one
+ * before it would have set. The "pipeline" metadata becomes the kept list. */
+static nlp_status_t load_components(nlp_t *nlp, const char *list,
+                                    const char *exclude) {
+    nlp_status_t st = check_exclude(list, exclude);
+    if (st) return st;
+    char kept[512] = "";
+    unsigned written = 0; /* layers set by kept components so far */
+    const char *lost_to[8] = {0}; /* per layer bit: the excluded writer */
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
         const nlp__component_kind_t *kind = nlp__find_component_kind(p, len);
         if (!kind)
             return nlp__fail(NLP_MODEL_CORRUPT, "unknown component \"%.*s\"",
                              (int)len, p);
+        p += len + (p[len] == ',');
+        if (list_has(exclude, kind->name, strlen(kind->name))) {
+            for (unsigned b = 0; b < 8; b++)
+                if (kind->writes & ~written & (1u << b)) lost_to[b] = kind->name;
+            continue;
+        }
+        for (unsigned b = 0; b < 8; b++)
+            if ((kind->reads & ~written & (1u << b)) && lost_to[b])
+                return nlp__fail(NLP_INVALID_ARG,
+                                 "exclude: %s reads what %s writes (exclude "
+                                 "%s too, or keep %s)", kind->name, lost_to[b],
+                                 kind->name, lost_to[b]);
+        written |= kind->writes;
         char prefix[64];
         snprintf(prefix, sizeof prefix, "%s.", kind->name);
         nlp__component_t *c;
-        nlp_status_t st = kind->load(nlp->vocab, nlp->model, prefix, &c);
-        if (st) return st;
+        if ((st = kind->load(nlp->vocab, nlp->model, prefix, &c))) return st;
         if ((st = nlp__add_component(nlp, c))) return st;
-        p += len + (comma ? 1 : 0);
+        size_t used = strlen(kept);
+        snprintf(kept + used, sizeof kept - used, "%s%s", used ? "," : "", kind->name);
     }
-    return NLP_OK;
+    return exclude && *exclude ? nlp__set_meta(nlp, "pipeline", kept) : NLP_OK;
 }
 
 /* Gives the vocabulary the model's word statistics, when it has them. */
@@ -154,6 +199,11 @@ static nlp_status_t load_word_stats(nlp_t *nlp, const char *path) {
 
 nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
                       nlp_t **out) {
+    return nlp_load_exclude(path, NULL, alloc, out);
+}
+
+nlp_status_t nlp_load_exclude(const char *path, const char *exclude,
+                              const nlp_allocator_t *alloc, nlp_t **out) {
     if (!path || !out) return NLP_INVALID_ARG;
     *out = NULL;
     nlp__model_reader_t *model;
@@ -177,7 +227,7 @@ nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
     /* Before the components: their lexicons may make lexemes. */
     if ((st = load_word_stats(probe, path))) goto fail;
     pipeline = nlp_meta(probe, "pipeline");
-    if (pipeline && (st = load_components(probe, pipeline))) goto fail;
+    if ((st = load_components(probe, pipeline ? pipeline : "", exclude))) goto fail;
     *out = probe;
     return NLP_OK;
 fail:

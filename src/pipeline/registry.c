@@ -4,14 +4,18 @@
 
 #include "models/train.h"
 
+#define TAGS (NLP_HAS_TAG | NLP_HAS_POS)
+
+/* What each kind reads and writes lets a pipeline refuse to leave out a
+ * component whose output a later one reads (see nlp_load_exclude). */
 static const nlp__component_kind_t component_kinds[] = {
-    {"tagger", nlp__tagger_load},
-    {"lemmatizer", nlp__lemmatizer_load},
-    {"senter", nlp__senter_load},
-    {"parser", nlp__parser_load},
-    {"ner", nlp__ner_load},
-    {"sentencizer", nlp__sentencizer_load},
-    {NULL, NULL},
+    {"tagger", nlp__tagger_load, 0, TAGS | NLP_HAS_MORPH},
+    {"lemmatizer", nlp__lemmatizer_load, TAGS, NLP_HAS_LEMMA},
+    {"senter", nlp__senter_load, NLP_HAS_TAG, NLP_HAS_SENTS},
+    {"parser", nlp__parser_load, TAGS, NLP_HAS_DEP | NLP_HAS_SENTS},
+    {"ner", nlp__ner_load, 0, NLP_HAS_ENTS},
+    {"sentencizer", nlp__sentencizer_load, 0, NLP_HAS_SENTS},
+    {NULL, NULL, 0, 0},
 };
 
 const nlp__component_kind_t *nlp__find_component_kind(const char *name,

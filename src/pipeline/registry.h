@@ -9,6 +9,8 @@
 typedef struct nlp__component_kind {
     const char *name;
     nlp__component_load_fn load;
+    unsigned reads;  /* NLP_HAS_* layers its predictions depend on */
+    unsigned writes; /* NLP_HAS_* layers it sets */
 } nlp__component_kind_t;
 
 /* The kind called name[0..len), or NULL. */
