@@ -2,7 +2,7 @@
  * failure, failing each allocation of nlp_load, then each allocation of
  * nlp_parse in a zone and outside one, must give NLP_NOMEM, hand out
  * nothing and leak nothing, and the same pipeline must parse normally once
- * memory is back; and loading with components left out. */
+ * memory is back; loading with components left out; whitespace tokens. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,11 +194,108 @@ static void test_load_exclude(void **state) {
     }
 }
 
+/* The string of id `id` in the pipeline's vocabulary ("" when unknown). */
+static const char *str(nlp_t *nlp, nlp_hash_t id) {
+    const char *s = "";
+    size_t len;
+    if (nlp_vocab_string(nlp_get_vocab(nlp), NULL, id, &s, &len)) return "";
+    return s;
+}
+
+/* Whitespace tokens ("\n", "\n\n", "  ") get spaCy's annotation (tag _SP,
+ * POS SPACE, their text as lemma, a "dep" arc from the previous word, or
+ * the next one when leading) and change nothing for the words: every word
+ * has the tag, lemma, arc and entity it has in the same text with single
+ * spaces. */
+static void test_whitespace_tokens(void **state) {
+    (void)state;
+    const char *path = model_or_skip();
+    static const char spaced[] =
+        "\n Hi John,\nthe meeting with Angela Merkel moved to\n\nFriday  in "
+        "Paris.\r\nPlease bring the slides.\n";
+    static const char single[] =
+        "Hi John, the meeting with Angela Merkel moved to Friday in "
+        "Paris. Please bring the slides.";
+    nlp_t *nlp;
+    assert_int_equal(nlp_load(path, NULL, &nlp), NLP_OK);
+    nlp_doc_t *a, *b;
+    assert_int_equal(nlp_parse(nlp, NULL, spaced, strlen(spaced), &a), NLP_OK);
+    assert_int_equal(nlp_parse(nlp, NULL, single, strlen(single), &b), NLP_OK);
+    const nlp_token_t *ta, *tb;
+    size_t na, nb;
+    assert_int_equal(nlp_doc_tokens(a, &ta, &na), NLP_OK);
+    assert_int_equal(nlp_doc_tokens(b, &tb, &nb), NLP_OK);
+
+    /* word[i]: the token of `single` that token i of `spaced` is (or the
+     * word a whitespace token belongs to). */
+    size_t word[64], spaces = 0, k = 0;
+    assert_true(na < 64);
+    for (size_t i = 0; i < na; i++) {
+        int space = (ta[i].lex->flags & NLP_FLAG_IS_SPACE) != 0;
+        spaces += space;
+        word[i] = space ? (size_t)-1 : k++;
+    }
+    assert_int_equal(k, nb);
+    assert_int_equal(spaces, 6);
+    size_t first_word = 0;
+    while (word[first_word] == (size_t)-1) first_word++;
+    for (size_t i = 0; i < na; i++) {
+        size_t h = (size_t)((ptrdiff_t)i + ta[i].head);
+        if (word[i] == (size_t)-1) {
+            assert_string_equal(str(nlp, ta[i].tag), "_SP");
+            assert_string_equal(str(nlp, ta[i].pos), "SPACE");
+            assert_string_equal(str(nlp, ta[i].dep), "dep");
+            assert_int_equal(ta[i].lemma, ta[i].lex->orth);
+            /* Attached to the previous word, or the first when leading. */
+            size_t want = i;
+            while (want > 0 && word[want] == (size_t)-1) want--;
+            if (word[want] == (size_t)-1) want = first_word;
+            assert_int_equal(h, want);
+            assert_int_equal(ta[i].sent_start, i == 0);
+            continue;
+        }
+        const nlp_token_t *w = &tb[word[i]];
+        assert_int_equal(ta[i].tag, w->tag);
+        assert_int_equal(ta[i].pos, w->pos);
+        assert_int_equal(ta[i].lemma, w->lemma);
+        assert_int_equal(ta[i].dep, w->dep);
+        assert_int_equal(word[h], (size_t)((ptrdiff_t)word[i] + w->head));
+        assert_int_equal(ta[i].ent_type, w->ent_type);
+        if (i != first_word) assert_int_equal(ta[i].sent_start, w->sent_start);
+    }
+    const nlp_span_t *ea, *eb;
+    size_t n_ea, n_eb;
+    assert_int_equal(nlp_doc_ents(a, &ea, &n_ea), NLP_OK);
+    assert_int_equal(nlp_doc_ents(b, &eb, &n_eb), NLP_OK);
+    assert_int_equal(n_ea, n_eb);
+    assert_true(n_ea > 0);
+    for (size_t e = 0; e < n_ea; e++) {
+        assert_int_equal(word[ea[e].start], eb[e].start);
+        assert_int_equal(word[ea[e].end - 1] + 1, eb[e].end);
+        assert_int_equal(ea[e].label, eb[e].label);
+    }
+    nlp_doc_free(a);
+    nlp_doc_free(b);
+
+    /* Only whitespace: every token attached to the first, one sentence. */
+    assert_int_equal(nlp_parse(nlp, NULL, " \n\n  \t", 6, &a), NLP_OK);
+    assert_int_equal(nlp_doc_tokens(a, &ta, &na), NLP_OK);
+    assert_true(na > 0);
+    for (size_t i = 0; i < na; i++) {
+        assert_int_equal((ptrdiff_t)i + ta[i].head, 0);
+        assert_string_equal(str(nlp, ta[i].pos), "SPACE");
+        assert_int_equal(ta[i].sent_start, i == 0);
+    }
+    nlp_doc_free(a);
+    nlp_free(nlp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_out_of_memory_sweep),
         cmocka_unit_test(test_parse_out_of_memory_sweep),
         cmocka_unit_test(test_load_exclude),
+        cmocka_unit_test(test_whitespace_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

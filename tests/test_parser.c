@@ -725,27 +725,6 @@ static void test_senter_keeps_earlier_boundaries(void **state) {
     senter->ops->free(senter);
 }
 
-/* A whitespace token is never proposed as a start, even where the next
- * sentence begins. */
-static void test_senter_skips_whitespace_tokens(void **state) {
-    parser_fixture_t *f = *state;
-    nlp__component_t *senter = train_senter(f);
-    const char *words[] = {"The", "dog", "barks", ".", "\n\n", "She", "gave",
-                           "him", "a", "book", "."};
-    size_t lens[11];
-    uint8_t spaces[11] = {1, 1, 0, 0, 0, 1, 1, 1, 1, 0, 0};
-    for (size_t i = 0; i < 11; i++) lens[i] = strlen(words[i]);
-    nlp_doc_t *doc;
-    assert_int_equal(nlp__doc_from_words(f->vocab, NULL, words, lens, spaces, 11, &doc),
-                     NLP_OK);
-    assert_true(doc->tokens[4].lex->flags & NLP_FLAG_IS_SPACE);
-    assert_int_equal(senter->ops->process(senter, doc, &f->scratch), NLP_OK);
-    assert_int_equal(doc->tokens[4].sent_start, -1);
-    nlp__arena_reset(&f->scratch);
-    nlp_doc_free(doc);
-    senter->ops->free(senter);
-}
-
 /* Saved and loaded, the senter marks the same starts; a damaged config is
  * refused. */
 static void test_senter_save_load_same_output(void **state) {
@@ -999,7 +978,6 @@ int main(void) {
         cmocka_unit_test(test_senter_learns_fixture_boundaries),
         cmocka_unit_test(test_senter_starts_survive_the_parser),
         cmocka_unit_test(test_senter_keeps_earlier_boundaries),
-        cmocka_unit_test(test_senter_skips_whitespace_tokens),
         cmocka_unit_test(test_senter_save_load_same_output),
     };
     int failed = cmocka_run_group_tests_name("oracle", oracle, NULL, NULL);

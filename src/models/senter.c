@@ -177,10 +177,7 @@ static nlp_status_t senter_process(const nlp__component_t *self, nlp_doc_t *doc,
     doc->tokens[0].sent_start = 1;
     for (uint32_t i = 1; i < n; i++) {
         nlp_token_t *t = &doc->tokens[i];
-        /* Whitespace tokens (never in the training text) are left to the
-         * parser. */
-        bool space = t->lex->flags & NLP_FLAG_IS_SPACE;
-        if (!space && (!preset || t->sent_start == -1)) {
+        if (!preset || t->sent_start == -1) {
             static_features(w, i, f);
             history_features(i - last_start, w[i - 1].norm, w[i - 1].shape,
                              f + N_STATIC);

@@ -33,6 +33,7 @@ nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
     nlp_status_t st;
     if ((st = nlp__vocab_create(alloc, lex_lang, &nlp->vocab)) ||
         (st = nlp__tokenizer_create(nlp->vocab, lang, &nlp->tokenizer)) ||
+        (st = nlp__space_ids_init(nlp->vocab, &nlp->space)) ||
         (st = nlp__set_meta(nlp, "lang", lang))) {
         nlp_free(nlp);
         return st;
@@ -274,15 +275,27 @@ nlp_status_t nlp_tokenize(nlp_t *nlp, nlp_zone_t *zone, const char *text,
     return NLP_OK;
 }
 
-nlp_status_t nlp__run_components(nlp_t *nlp, nlp_doc_t *doc, size_t first) {
-    nlp__arena_t *scratch = doc->zone ? &doc->zone->scratch : &nlp->scratch;
+typedef struct run_args {
+    nlp_t *nlp;
+    size_t first;
+} run_args_t;
+
+static nlp_status_t run_each(void *ctx, nlp_doc_t *doc) {
+    const run_args_t *a = ctx;
+    nlp__arena_t *scratch = doc->zone ? &doc->zone->scratch : &a->nlp->scratch;
     nlp_status_t st = NLP_OK;
-    for (size_t i = first; i < nlp->n_components && !st; i++) {
-        const nlp__component_t *c = nlp->components[i];
+    for (size_t i = a->first; i < a->nlp->n_components && !st; i++) {
+        const nlp__component_t *c = a->nlp->components[i];
         st = c->ops->process(c, doc, scratch);
         nlp__arena_reset(scratch);
     }
     return st;
+}
+
+nlp_status_t nlp__run_components(nlp_t *nlp, nlp_doc_t *doc, size_t first) {
+    if (first >= nlp->n_components) return NLP_OK;
+    run_args_t args = {nlp, first};
+    return nlp__run_without_spaces(doc, nlp->alloc, &nlp->space, run_each, &args);
 }
 
 nlp_status_t nlp_process(nlp_t *nlp, nlp_doc_t *doc) {

@@ -5,6 +5,7 @@
 #include "component.h"
 #include "core/vocab.h"
 #include "io/model_file.h"
+#include "space_view.h"
 #include "spacyc/nlp.h"
 #include "tokenizer/tokenizer.h"
 
@@ -23,6 +24,7 @@ struct nlp {
     /* Temporaries for Docs processed outside zones (single-threaded). */
     nlp__chunk_cache_t scratch_cache;
     nlp__arena_t scratch;
+    nlp__space_ids_t space; /* annotation of whitespace tokens */
 };
 
 /* Appends a component; the pipeline owns it from then on (also on error). */
