@@ -175,6 +175,19 @@ if [ -n "${SPACYC_MODEL:-}" ] && [ -r "$SPACYC_MODEL" ]; then
   check "--exclude with --blank is a usage error" test $? -eq 2
 fi
 
+# Line breaks are whitespace tokens, which the models never see: raw text
+# with each sentence on its own line scores exactly as with spaces.
+if [ -n "${SPACYC_MODEL:-}" ] && [ -r "$SPACYC_MODEL" ] && [ -r "${EWT_DIR:-}/dev.conllu" ]; then
+  awk 'BEGIN { RS = ""; ORS = "\n\n" } NR <= 300' "$EWT_DIR/dev.conllu" >"$work/dev300.conllu"
+  for mode in "" --line-per-sentence; do
+    "$spacyc" evaluate --model "$SPACYC_MODEL" --data "$work/dev300.conllu" $mode |
+      sed 's/"speed":[0-9.e+]*//' >"$work/scores$mode.json"
+  done
+  check "scores are read" grep -q '"dep_las"' "$work/scores.json"
+  check "sentences on their own lines score as with spaces" \
+    cmp -s "$work/scores.json" "$work/scores--line-per-sentence.json"
+fi
+
 # On a terminal, stderr shows a progress bar (only checked where script(1)
 # can provide one).
 if command -v script >/dev/null 2>&1; then

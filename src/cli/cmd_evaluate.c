@@ -8,13 +8,14 @@
 static int usage(void) {
     fprintf(stderr,
         "usage: spacyc evaluate --data FILE.conllu|FILE.iob2 [--model PATH | --blank]\n"
-        "                       [--gold-tokens]\n"
+        "                       [--gold-tokens | --line-per-sentence]\n"
         "  Prints one JSON object with spaCy's score names (token_p/r/f,\n"
         "  sents_p/r/f, tag_acc, pos_acc, morph_acc, lemma_acc, dep_uas,\n"
         "  dep_las, dep_las_per_type, ents_p/r/f, ents_per_type, speed).\n"
         "  Without --gold-tokens each paragraph's raw text is parsed and\n"
-        "  tokens are aligned to gold words by character span. --blank\n"
-        "  scores the tokenizer alone.\n");
+        "  tokens are aligned to gold words by character span;\n"
+        "  --line-per-sentence puts each of its sentences on its own line.\n"
+        "  --blank scores the tokenizer alone.\n");
     return 2;
 }
 
@@ -25,13 +26,18 @@ static int ends_with(const char *s, const char *suffix) {
 
 int nlp_cli_evaluate(int argc, char **argv) {
     const char *model = NULL, *data = NULL;
-    int gold_tokens = 0, blank = 0;
+    nlp__eval_input_t input = NLP__EVAL_RAW;
+    int blank = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model")) {
             if (!(model = nlp_cli_value(argc, argv, &i))) return 2;
         } else if (!strcmp(argv[i], "--data")) {
             if (!(data = nlp_cli_value(argc, argv, &i))) return 2;
-        } else if (!strcmp(argv[i], "--gold-tokens")) gold_tokens = 1;
+        } else if (!strcmp(argv[i], "--gold-tokens") && input == NLP__EVAL_RAW) {
+            input = NLP__EVAL_GOLD_TOKENS;
+        } else if (!strcmp(argv[i], "--line-per-sentence") && input == NLP__EVAL_RAW) {
+            input = NLP__EVAL_RAW_LINES;
+        }
         else if (!strcmp(argv[i], "--blank")) blank = 1;
         else return usage();
     }
@@ -49,7 +55,7 @@ int nlp_cli_evaluate(int argc, char **argv) {
     int rc = 1;
     if (nlp) {
         nlp__scores_t scores;
-        st = nlp__evaluate(nlp, gold, gold_tokens, &scores);
+        st = nlp__evaluate(nlp, gold, input, &scores);
         if (st) {
             nlp_cli_error("evaluate", st);
         } else {

@@ -103,8 +103,9 @@ static void count_label(nlp__label_prf_t *table, size_t *n, const char *name,
 /* Builds the gold side of a unit (words, spans, heads) and its text. In
  * gold-token mode the text is the words joined per SpaceAfter. */
 static nlp_status_t build_gold(work_t *w, const nlp__gold_sent_t *sents,
-                               size_t n_sents, int gold_tokens,
+                               size_t n_sents, nlp__eval_input_t input,
                                size_t *n_words, size_t *text_len) {
+    const int gold_tokens = input == NLP__EVAL_GOLD_TOKENS;
     size_t words = 0, chars = 0;
     for (size_t i = 0; i < n_sents; i++) {
         words += sents[i].n_words;
@@ -131,7 +132,7 @@ static nlp_status_t build_gold(work_t *w, const nlp__gold_sent_t *sents,
                 if (w->spaces[base + k]) w->text[pos++] = ' ';
             }
         } else {
-            if (i > 0) w->text[pos++] = ' ';
+            if (i > 0) w->text[pos++] = input == NLP__EVAL_RAW_LINES ? '\n' : ' ';
             if ((st = nlp__gold_word_spans(s, w->gold_start + base, w->gold_end + base)))
                 return st;
             for (uint32_t k = 0; k < s->n_words; k++) {
@@ -279,9 +280,10 @@ static void score_ents(work_t *w, const nlp_doc_t *doc, size_t n_words,
 }
 
 static nlp_status_t eval_unit(nlp_t *nlp, work_t *w, const nlp__gold_sent_t *sents,
-                              size_t n_sents, int gold_tokens, nlp__scores_t *s) {
+                              size_t n_sents, nlp__eval_input_t input, nlp__scores_t *s) {
     size_t n_words, text_len;
-    nlp_status_t st = build_gold(w, sents, n_sents, gold_tokens, &n_words, &text_len);
+    const int gold_tokens = input == NLP__EVAL_GOLD_TOKENS;
+    nlp_status_t st = build_gold(w, sents, n_sents, input, &n_words, &text_len);
     if (st) return st;
     nlp_zone_t *zone;
     if ((st = nlp_memory_zone_begin(nlp, &zone))) return st;
@@ -329,7 +331,7 @@ static int has_paragraph_marks(const nlp__corpus_t *corpus) {
 }
 
 nlp_status_t nlp__evaluate(nlp_t *nlp, const nlp__corpus_t *gold,
-                           int gold_tokens, nlp__scores_t *out) {
+                           nlp__eval_input_t input, nlp__scores_t *out) {
     memset(out, 0, sizeof *out);
     out->has_gold_syntax = corpus_has(gold, 0);
     out->has_gold_ents = corpus_has(gold, 1);
@@ -339,10 +341,10 @@ nlp_status_t nlp__evaluate(nlp_t *nlp, const nlp__corpus_t *gold,
      * the sentence boundaries itself. A corpus without paragraph marks (IOB2)
      * does not say which sentences shared a paragraph (e-mail signatures are
      * separate lines there), so each sentence is its own text. */
-    int by_paragraph = !gold_tokens && has_paragraph_marks(gold);
+    int by_paragraph = input != NLP__EVAL_GOLD_TOKENS && has_paragraph_marks(gold);
     for (size_t i = 0; i < gold->n_sents && !st;) {
         size_t j = by_paragraph ? nlp__raw_unit_end(gold, i) : i + 1;
-        st = eval_unit(nlp, &w, gold->sents + i, j - i, gold_tokens, out);
+        st = eval_unit(nlp, &w, gold->sents + i, j - i, input, out);
         i = j;
     }
     work_free(&w);

@@ -32,13 +32,21 @@ typedef struct nlp__scores {
     double seconds;  /* time spent in the pipeline */
 } nlp__scores_t;
 
-/* Runs `nlp` over the corpus and fills `out`. With gold_tokens the Docs are
- * built from the gold words, one per sentence; otherwise each paragraph's
- * raw text (its sentences' "# text" joined by spaces) is parsed and
- * predicted tokens are aligned to gold words by character span, as the
- * CoNLL 2018 evaluation does. */
+/* What the pipeline is given to analyse. */
+typedef enum nlp__eval_input {
+    /* Each paragraph's raw text, its sentences' "# text" joined by spaces;
+     * predicted tokens are aligned to gold words by character span, as the
+     * CoNLL 2018 evaluation does. */
+    NLP__EVAL_RAW,
+    /* The same with the sentences joined by line breaks. */
+    NLP__EVAL_RAW_LINES,
+    /* Docs built from the gold words, one per sentence. */
+    NLP__EVAL_GOLD_TOKENS,
+} nlp__eval_input_t;
+
+/* Runs `nlp` over the corpus and fills `out`. */
 nlp_status_t nlp__evaluate(nlp_t *nlp, const nlp__corpus_t *gold,
-                           int gold_tokens, nlp__scores_t *out);
+                           nlp__eval_input_t input, nlp__scores_t *out);
 
 /* Writes the scores as one JSON object (spaCy's names). */
 nlp_status_t nlp__scores_write_json(const nlp__scores_t *s, nlp_write_fn write,
