@@ -6,9 +6,8 @@
  * It proposes starts and leaves the other tokens undecided (sent_start -1):
  * a parser after it keeps every proposed start and may add its own. Without
  * a parser the undecided tokens read as inside a sentence. Boundaries set
- * by an earlier component (0 or 1) are kept, and whitespace tokens are
- * never proposed. On raw EWT text
- * it finds boundaries that the parser alone misses (lines of e-mail
+ * by an earlier component (0 or 1) are kept. It never sees whitespace
+ * tokens (pipeline/space_view.h). On raw EWT text it finds boundaries that the parser alone misses (lines of e-mail
  * signatures and headers without punctuation); see models/README.md.
  *
  * It trains on whole paragraphs of a CoNLL-U corpus, whose sentence
