@@ -290,12 +290,59 @@ static void test_whitespace_tokens(void **state) {
     nlp_free(nlp);
 }
 
+/* The JSON of a Doc, for comparison. */
+static char *json_of(const nlp_doc_t *doc) {
+    test_buf_t out = {0};
+    assert_int_equal(nlp_doc_to_json(doc, test_buf_write, &out), NLP_OK);
+    return out.data;
+}
+
+/* nlp_process on a Doc with whitespace tokens runs the components on a
+ * view: failing any of its allocations leaves the Doc exactly as it was
+ * (no entity marks without entities, no half-copied layers). */
+static void test_whitespace_view_out_of_memory(void **state) {
+    (void)state;
+    const char *path = model_or_skip();
+    static const char text[] = "Angela Merkel met\nEmmanuel Macron in\n\nParis on Monday .";
+    int done = 0;
+    for (long k = 1; !done; k++) {
+        test_alloc_t a;
+        test_alloc_init(&a);
+        nlp_t *nlp;
+        assert_int_equal(nlp_load(path, &a.iface, &nlp), NLP_OK);
+        nlp_doc_t *doc;
+        assert_int_equal(nlp_tokenize(nlp, NULL, text, strlen(text), &doc), NLP_OK);
+        char *before = json_of(doc);
+        a.fail_at = a.total + k;
+        nlp_status_t st = nlp_process(nlp, doc);
+        a.fail_at = 0;
+        if (st == NLP_OK) {
+            done = 1;
+            const nlp_span_t *ents;
+            size_t n_ents;
+            assert_int_equal(nlp_doc_ents(doc, &ents, &n_ents), NLP_OK);
+            assert_true(n_ents > 0);
+        } else {
+            assert_int_equal(st, NLP_NOMEM);
+            char *after = json_of(doc);
+            assert_string_equal(after, before);
+            free(after);
+        }
+        free(before);
+        nlp_doc_free(doc);
+        nlp_free(nlp);
+        assert_int_equal(a.live, 0);
+        assert_true(k < 10000);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_out_of_memory_sweep),
         cmocka_unit_test(test_parse_out_of_memory_sweep),
         cmocka_unit_test(test_load_exclude),
         cmocka_unit_test(test_whitespace_tokens),
+        cmocka_unit_test(test_whitespace_view_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

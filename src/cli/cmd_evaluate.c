@@ -14,7 +14,8 @@ static int usage(void) {
         "  dep_las, dep_las_per_type, ents_p/r/f, ents_per_type, speed).\n"
         "  Without --gold-tokens each paragraph's raw text is parsed and\n"
         "  tokens are aligned to gold words by character span;\n"
-        "  --line-per-sentence puts each of its sentences on its own line.\n"
+        "  --line-per-sentence puts each of its sentences on its own line\n"
+        "  (CoNLL-U with # newpar marks; otherwise each sentence is a text).\n"
         "  --blank scores the tokenizer alone.\n");
     return 2;
 }

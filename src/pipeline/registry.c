@@ -6,8 +6,11 @@
 
 #define TAGS (NLP_HAS_TAG | NLP_HAS_POS)
 
-/* What each kind reads and writes lets a pipeline refuse to leave out a
- * component whose output a later one reads (see nlp_load_exclude). */
+/* What each kind needs and writes lets a pipeline refuse to leave out a
+ * component whose output a later one needs (see nlp_load_exclude).
+ * Sentence boundaries are used but not needed: the parser keeps preset
+ * ones and the entity recognizer decodes sentence by sentence, yet both
+ * work without them. */
 static const nlp__component_kind_t component_kinds[] = {
     {"tagger", nlp__tagger_load, 0, TAGS | NLP_HAS_MORPH},
     {"lemmatizer", nlp__lemmatizer_load, TAGS, NLP_HAS_LEMMA},

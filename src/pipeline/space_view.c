@@ -114,12 +114,34 @@ static uint32_t word_for_space(const view_t *v, uint32_t i, uint32_t m) {
     return m > 0 ? v->orig[0] : 0;
 }
 
+/* Sets the view's entities on `doc`: a view entity [s, e) covers Doc
+ * tokens [orig[s], orig[e - 1] + 1). On failure the Doc is unchanged. */
+static nlp_status_t ents_back(view_t *v, nlp_doc_t *doc, const nlp_allocator_t *alloc) {
+    const uint32_t m = v->doc.n_tokens;
+    nlp_span_t *spans = nlp__malloc(alloc, ((size_t)v->doc.n_ents + 1) * sizeof *spans);
+    uint32_t *after = nlp__malloc(alloc, ((size_t)m + 1) * sizeof *after);
+    nlp_status_t st = NLP_NOMEM;
+    if (spans && after) {
+        for (uint32_t j = 0; j < m; j++) after[j] = v->orig[j] + 1;
+        size_t n_ents = map_spans(v->doc.ents, v->doc.n_ents, v->orig, after, spans);
+        st = nlp__doc_set_ents(doc, spans, n_ents);
+    }
+    nlp__free(alloc, spans);
+    nlp__free(alloc, after);
+    return st;
+}
+
 /* Carries the view's annotation back to `doc` and annotates its
  * whitespace tokens for the layers the view has. */
 static nlp_status_t view_close(view_t *v, nlp_doc_t *doc, const nlp__space_ids_t *ids,
                                const nlp_allocator_t *alloc) {
     const uint32_t n = doc->n_tokens, m = v->doc.n_tokens;
     const unsigned layers = v->doc.layers;
+    /* Entities go first: they are the only step that can fail (before it
+     * changes anything), and the words' entity marks copied below are the
+     * ones it sets. */
+    nlp_status_t st = (layers & NLP_HAS_ENTS) ? ents_back(v, doc, alloc) : NLP_OK;
+    if (st) return st;
     nlp_token_t *t = doc->tokens;
     const nlp_token_t *vt = v->doc.tokens;
     for (uint32_t j = 0; j < m; j++) {
@@ -148,16 +170,7 @@ static nlp_status_t view_close(view_t *v, nlp_doc_t *doc, const nlp__space_ids_t
         }
     }
     doc->layers = layers;
-    if (!(layers & NLP_HAS_ENTS)) return NLP_OK;
-    /* A view entity [s, e) covers Doc tokens [orig[s], orig[e - 1] + 1). */
-    uint32_t *after = v->before; /* reused: after[j] = orig[j] + 1 */
-    for (uint32_t j = 0; j < m; j++) after[j] = v->orig[j] + 1;
-    nlp_span_t *spans = nlp__malloc(alloc, ((size_t)v->doc.n_ents + 1) * sizeof *spans);
-    if (!spans) return NLP_NOMEM;
-    size_t n_ents = map_spans(v->doc.ents, v->doc.n_ents, v->orig, after, spans);
-    nlp_status_t st = nlp__doc_set_ents(doc, spans, n_ents);
-    nlp__free(alloc, spans);
-    return st;
+    return NLP_OK;
 }
 
 nlp_status_t nlp__run_without_spaces(nlp_doc_t *doc, const nlp_allocator_t *alloc,
