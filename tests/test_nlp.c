@@ -122,12 +122,11 @@ static void test_parse_out_of_memory_sweep(void **state) {
 }
 
 /* Parses `sample` with the model at `path` less the components `exclude`
- * names; returns the Doc (heap) and the pipeline. */
-static nlp_doc_t *parse_excluding(const char *path, const char *exclude, nlp_t **nlp) {
+ * names; returns the Doc (heap) and its tokens, and the pipeline. */
+static nlp_doc_t *parse_excluding(const char *path, const char *exclude, nlp_t **nlp,
+                                  const nlp_token_t **tokens, size_t *n) {
     assert_int_equal(nlp_load_exclude(path, exclude, NULL, nlp), NLP_OK);
-    nlp_doc_t *doc;
-    assert_int_equal(nlp_parse(*nlp, NULL, sample, strlen(sample), &doc), NLP_OK);
-    return doc;
+    return test_parse(*nlp, sample, tokens, n);
 }
 
 /* Leaving out components: they do not run, the others give exactly what
@@ -138,19 +137,17 @@ static void test_load_exclude(void **state) {
     (void)state;
     const char *path = model_or_skip();
     nlp_t *full, *no_ner, *tags_only;
-    nlp_doc_t *a = parse_excluding(path, NULL, &full);
-    nlp_doc_t *b = parse_excluding(path, "ner", &no_ner);
-    nlp_doc_t *c = parse_excluding(path, "parser,ner", &tags_only);
+    const nlp_token_t *ta, *tb, *tc;
+    size_t na, nb, nc;
+    nlp_doc_t *a = parse_excluding(path, NULL, &full, &ta, &na);
+    nlp_doc_t *b = parse_excluding(path, "ner", &no_ner, &tb, &nb);
+    nlp_doc_t *c = parse_excluding(path, "parser,ner", &tags_only, &tc, &nc);
     assert_int_equal(nlp_n_components(no_ner), nlp_n_components(full) - 1);
     assert_string_equal(nlp_meta(no_ner, "pipeline"), "tagger,lemmatizer,senter,parser");
     assert_string_equal(nlp_meta(tags_only, "pipeline"), "tagger,lemmatizer,senter");
 
-    const nlp_token_t *ta, *tb, *tc;
     const nlp_span_t *ents;
-    size_t na, nb, nc, n_ents;
-    assert_int_equal(nlp_doc_tokens(a, &ta, &na), NLP_OK);
-    assert_int_equal(nlp_doc_tokens(b, &tb, &nb), NLP_OK);
-    assert_int_equal(nlp_doc_tokens(c, &tc, &nc), NLP_OK);
+    size_t n_ents;
     assert_int_equal(na, nb);
     assert_int_equal(na, nc);
     assert_int_equal(nlp_doc_ents(a, &ents, &n_ents), NLP_OK);
@@ -218,13 +215,10 @@ static void test_whitespace_tokens(void **state) {
         "Paris. Please bring the slides.";
     nlp_t *nlp;
     assert_int_equal(nlp_load(path, NULL, &nlp), NLP_OK);
-    nlp_doc_t *a, *b;
-    assert_int_equal(nlp_parse(nlp, NULL, spaced, strlen(spaced), &a), NLP_OK);
-    assert_int_equal(nlp_parse(nlp, NULL, single, strlen(single), &b), NLP_OK);
     const nlp_token_t *ta, *tb;
     size_t na, nb;
-    assert_int_equal(nlp_doc_tokens(a, &ta, &na), NLP_OK);
-    assert_int_equal(nlp_doc_tokens(b, &tb, &nb), NLP_OK);
+    nlp_doc_t *a = test_parse(nlp, spaced, &ta, &na);
+    nlp_doc_t *b = test_parse(nlp, single, &tb, &nb);
 
     /* word[i]: the token of `single` that token i of `spaced` is (or the
      * word a whitespace token belongs to). */
@@ -278,8 +272,7 @@ static void test_whitespace_tokens(void **state) {
     nlp_doc_free(b);
 
     /* Only whitespace: every token attached to the first, one sentence. */
-    assert_int_equal(nlp_parse(nlp, NULL, " \n\n  \t", 6, &a), NLP_OK);
-    assert_int_equal(nlp_doc_tokens(a, &ta, &na), NLP_OK);
+    a = test_parse(nlp, " \n\n  \t", &ta, &na);
     assert_true(na > 0);
     for (size_t i = 0; i < na; i++) {
         assert_int_equal((ptrdiff_t)i + ta[i].head, 0);

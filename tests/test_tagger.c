@@ -203,13 +203,10 @@ static void test_tagger_save_load_round_trip(void **state) {
     for (size_t i = 0; i < na; i++) assert_string_equal(la[i], lb[i]);
 
     const char *text = "She can book a table. I saw her dogs run.";
-    nlp_doc_t *da, *db;
-    assert_int_equal(nlp_parse(nlp, NULL, text, strlen(text), &da), NLP_OK);
-    assert_int_equal(nlp_parse(loaded, NULL, text, strlen(text), &db), NLP_OK);
     const nlp_token_t *ta, *tb;
     size_t n_a, n_b;
-    assert_int_equal(nlp_doc_tokens(da, &ta, &n_a), NLP_OK);
-    assert_int_equal(nlp_doc_tokens(db, &tb, &n_b), NLP_OK);
+    nlp_doc_t *da = test_parse(nlp, text, &ta, &n_a);
+    nlp_doc_t *db = test_parse(loaded, text, &tb, &n_b);
     assert_int_equal(n_a, n_b);
     for (size_t i = 0; i < n_a; i++) {
         assert_string_equal(nlp_doc_str(da, ta[i].tag), nlp_doc_str(db, tb[i].tag));

@@ -161,3 +161,10 @@ void test_buf_free(test_buf_t *b) {
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+nlp_doc_t *test_parse(nlp_t *nlp, const char *text, const nlp_token_t **tokens, size_t *n) {
+    nlp_doc_t *doc;
+    assert_int_equal(nlp_parse(nlp, NULL, text, strlen(text), &doc), NLP_OK);
+    assert_int_equal(nlp_doc_tokens(doc, tokens, n), NLP_OK);
+    return doc;
+}

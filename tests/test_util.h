@@ -59,6 +59,9 @@ nlp__model_reader_t *test_save_component(const nlp__component_t *c, const char *
  * NULL: a damaged or older model for load tests. */
 void test_rewrite_model(const nlp__model_reader_t *r, const char *drop, const void *extra,
                         size_t extra_len, char *buf, size_t cap, const char *path);
+/* Parses `text` with `nlp` into a heap Doc (free with nlp_doc_free) and
+ * hands out its tokens, failing the calling test on an error. */
+nlp_doc_t *test_parse(nlp_t *nlp, const char *text, const nlp_token_t **tokens, size_t *n);
 /* An nlp_write_fn that appends to a growing NUL-terminated string. */
 typedef struct test_buf {
     char *data;

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "doc/doc.h"
 #include "models/sections.h"
+#include "models/train_util.h"
 #include "registry.h"
 
 #define SCRATCH_CHUNK (64u << 10)
@@ -278,24 +279,19 @@ nlp_status_t nlp_tokenize(nlp_t *nlp, nlp_zone_t *zone, const char *text,
 typedef struct run_args {
     nlp_t *nlp;
     size_t first;
+    nlp__arena_t *scratch;
 } run_args_t;
 
 static nlp_status_t run_each(void *ctx, nlp_doc_t *doc) {
     const run_args_t *a = ctx;
-    nlp__arena_t *scratch = doc->zone ? &doc->zone->scratch : &a->nlp->scratch;
-    nlp_status_t st = NLP_OK;
-    for (size_t i = a->first; i < a->nlp->n_components && !st; i++) {
-        const nlp__component_t *c = a->nlp->components[i];
-        st = c->ops->process(c, doc, scratch);
-        nlp__arena_reset(scratch);
-    }
-    return st;
+    return nlp__run_components_on((const nlp__component_t *const *)a->nlp->components + a->first,
+                                  a->nlp->n_components - a->first, doc, a->scratch);
 }
 
 nlp_status_t nlp__run_components(nlp_t *nlp, nlp_doc_t *doc, size_t first) {
     if (first >= nlp->n_components) return NLP_OK;
-    run_args_t args = {nlp, first};
-    return nlp__run_without_spaces(doc, nlp->alloc, &nlp->space, run_each, &args);
+    run_args_t args = {nlp, first, doc->zone ? &doc->zone->scratch : &nlp->scratch};
+    return nlp__run_without_spaces(doc, args.scratch->cache, &nlp->space, run_each, &args);
 }
 
 nlp_status_t nlp_process(nlp_t *nlp, nlp_doc_t *doc) {

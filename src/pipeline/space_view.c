@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "core/alloc.h"
+#include "core/arena.h"
 #include "core/vocab.h"
 #include "doc/doc.h"
 
@@ -23,13 +23,12 @@ static int is_space(const nlp_token_t *t) {
     return (t->lex->flags & NLP_FLAG_IS_SPACE) != 0;
 }
 
-/* The view and the index maps between it and the Doc. */
+/* The view and the index maps between it and the Doc, all in `arena`. */
 typedef struct view {
+    nlp__arena_t arena;   /* everything below; gone when the run ends */
     nlp_doc_t doc;        /* the Doc's header with the view's tokens */
-    nlp_token_t *block;   /* view tokens with NLP__DOC_PAD padding each side */
     uint32_t *orig;       /* orig[v]: Doc index of view token v */
     uint32_t *before;     /* before[i]: view tokens before Doc token i (n + 1) */
-    nlp_span_t *spans;    /* the Doc's entities in view indices */
 } view_t;
 
 /* Maps entity spans [s, e) to [start_of[s], end_of[e - 1]); spans left
@@ -46,32 +45,22 @@ static size_t map_spans(const nlp_span_t *from, size_t n, const uint32_t *start_
     return k;
 }
 
-static void view_free(view_t *v, const nlp_allocator_t *alloc) {
-    nlp__free(alloc, v->block);
-    nlp__free(alloc, v->orig);
-    nlp__free(alloc, v->before);
-    nlp__free(alloc, v->spans);
-}
-
-/* Makes the view of `doc`'s m non-space tokens: the same annotation, heads
- * re-pointed (to the root when they pointed at whitespace), and a word
- * before whitespace followed by a space. */
-static nlp_status_t view_open(view_t *v, nlp_doc_t *doc, uint32_t m,
-                              const nlp_allocator_t *alloc) {
+/* Makes the view of `doc`'s m non-space tokens (v->arena initialised):
+ * the same annotation, heads re-pointed (to the root when they pointed at
+ * whitespace), and a word before whitespace followed by a space. The view's
+ * arena is its own, so the entity list components set on it is transient:
+ * entities are the only thing they keep in a Doc's arena, and view_close
+ * copies them to the Doc. */
+static nlp_status_t view_open(view_t *v, nlp_doc_t *doc, uint32_t m) {
     const uint32_t n = doc->n_tokens;
-    memset(v, 0, sizeof *v);
-    v->block = nlp__malloc(alloc, ((size_t)m + 2 * NLP__DOC_PAD) * sizeof *v->block);
-    v->orig = nlp__malloc(alloc, ((size_t)m + 1) * sizeof *v->orig);
-    v->before = nlp__malloc(alloc, ((size_t)n + 1) * sizeof *v->before);
-    v->spans = nlp__malloc(alloc, ((size_t)doc->n_ents + 1) * sizeof *v->spans);
-    if (!v->block || !v->orig || !v->before || !v->spans) {
-        view_free(v, alloc);
-        return NLP_NOMEM;
-    }
+    nlp_token_t *block = NLP__ARENA_NEW(&v->arena, nlp_token_t, (size_t)m + 2 * NLP__DOC_PAD);
+    v->orig = NLP__ARENA_NEW(&v->arena, uint32_t, (size_t)m + 1);
+    v->before = NLP__ARENA_NEW(&v->arena, uint32_t, (size_t)n + 1);
+    if (!block || !v->orig || !v->before) return NLP_NOMEM;
     const nlp_token_t *t = doc->tokens;
-    nlp_token_t *vt = v->block + NLP__DOC_PAD;
+    nlp_token_t *vt = block + NLP__DOC_PAD;
     for (uint32_t p = 0; p < NLP__DOC_PAD; p++) {
-        v->block[p] = t[-1];
+        block[p] = t[-1];
         vt[m + p] = t[-1];
     }
     uint32_t k = 0;
@@ -89,21 +78,17 @@ static nlp_status_t view_open(view_t *v, nlp_doc_t *doc, uint32_t m,
         vt[j].head = is_space(&t[h]) ? 0 : (int32_t)v->before[h] - (int32_t)j;
     }
     v->doc = *doc;
+    v->doc.arena = &v->arena;
     v->doc.tokens = vt;
     v->doc.n_tokens = v->doc.cap_tokens = m;
     v->doc.ents = NULL;
     v->doc.n_ents = v->doc.cap_ents = 0;
-    if (doc->n_ents) {
-        /* A Doc entity [s, e) covers view tokens [before[s], before[e]). */
-        size_t n_ents = map_spans(doc->ents, doc->n_ents, v->before, v->before + 1, v->spans);
-        nlp_status_t st = nlp__doc_set_ents(&v->doc, v->spans, n_ents);
-        if (st) {
-            view_free(v, alloc);
-            return st;
-        }
-        v->doc.layers = doc->layers;
-    }
-    return NLP_OK;
+    if (!doc->n_ents) return NLP_OK;
+    /* A Doc entity [s, e) covers view tokens [before[s], before[e]). */
+    nlp_span_t *spans = NLP__ARENA_NEW(&v->arena, nlp_span_t, doc->n_ents);
+    if (!spans) return NLP_NOMEM;
+    size_t n_ents = map_spans(doc->ents, doc->n_ents, v->before, v->before + 1, spans);
+    return nlp__doc_set_ents(&v->doc, spans, n_ents);
 }
 
 /* The non-space token nearest before Doc token i, else after it, else
@@ -116,31 +101,25 @@ static uint32_t word_for_space(const view_t *v, uint32_t i, uint32_t m) {
 
 /* Sets the view's entities on `doc`: a view entity [s, e) covers Doc
  * tokens [orig[s], orig[e - 1] + 1). On failure the Doc is unchanged. */
-static nlp_status_t ents_back(view_t *v, nlp_doc_t *doc, const nlp_allocator_t *alloc) {
+static nlp_status_t ents_back(view_t *v, nlp_doc_t *doc) {
     const uint32_t m = v->doc.n_tokens;
-    nlp_span_t *spans = nlp__malloc(alloc, ((size_t)v->doc.n_ents + 1) * sizeof *spans);
-    uint32_t *after = nlp__malloc(alloc, ((size_t)m + 1) * sizeof *after);
-    nlp_status_t st = NLP_NOMEM;
-    if (spans && after) {
-        for (uint32_t j = 0; j < m; j++) after[j] = v->orig[j] + 1;
-        size_t n_ents = map_spans(v->doc.ents, v->doc.n_ents, v->orig, after, spans);
-        st = nlp__doc_set_ents(doc, spans, n_ents);
-    }
-    nlp__free(alloc, spans);
-    nlp__free(alloc, after);
-    return st;
+    nlp_span_t *spans = NLP__ARENA_NEW(&v->arena, nlp_span_t, (size_t)v->doc.n_ents + 1);
+    uint32_t *after = NLP__ARENA_NEW(&v->arena, uint32_t, (size_t)m + 1);
+    if (!spans || !after) return NLP_NOMEM;
+    for (uint32_t j = 0; j < m; j++) after[j] = v->orig[j] + 1;
+    size_t n_ents = map_spans(v->doc.ents, v->doc.n_ents, v->orig, after, spans);
+    return nlp__doc_set_ents(doc, spans, n_ents);
 }
 
 /* Carries the view's annotation back to `doc` and annotates its
  * whitespace tokens for the layers the view has. */
-static nlp_status_t view_close(view_t *v, nlp_doc_t *doc, const nlp__space_ids_t *ids,
-                               const nlp_allocator_t *alloc) {
+static nlp_status_t view_close(view_t *v, nlp_doc_t *doc, const nlp__space_ids_t *ids) {
     const uint32_t n = doc->n_tokens, m = v->doc.n_tokens;
     const unsigned layers = v->doc.layers;
     /* Entities go first: they are the only step that can fail (before it
      * changes anything), and the words' entity marks copied below are the
      * ones it sets. */
-    nlp_status_t st = (layers & NLP_HAS_ENTS) ? ents_back(v, doc, alloc) : NLP_OK;
+    nlp_status_t st = (layers & NLP_HAS_ENTS) ? ents_back(v, doc) : NLP_OK;
     if (st) return st;
     nlp_token_t *t = doc->tokens;
     const nlp_token_t *vt = v->doc.tokens;
@@ -173,7 +152,7 @@ static nlp_status_t view_close(view_t *v, nlp_doc_t *doc, const nlp__space_ids_t
     return NLP_OK;
 }
 
-nlp_status_t nlp__run_without_spaces(nlp_doc_t *doc, const nlp_allocator_t *alloc,
+nlp_status_t nlp__run_without_spaces(nlp_doc_t *doc, nlp__chunk_cache_t *cache,
                                      const nlp__space_ids_t *ids,
                                      nlp_status_t (*run)(void *ctx, nlp_doc_t *d),
                                      void *ctx) {
@@ -181,9 +160,10 @@ nlp_status_t nlp__run_without_spaces(nlp_doc_t *doc, const nlp_allocator_t *allo
     for (uint32_t i = 0; i < doc->n_tokens; i++) words += !is_space(&doc->tokens[i]);
     if (words == doc->n_tokens) return run(ctx, doc);
     view_t v;
-    nlp_status_t st = view_open(&v, doc, words, alloc);
-    if (st) return st;
-    if (!(st = run(ctx, &v.doc))) st = view_close(&v, doc, ids, alloc);
-    view_free(&v, alloc);
+    nlp__arena_init(&v.arena, cache);
+    nlp_status_t st = view_open(&v, doc, words);
+    if (!st) st = run(ctx, &v.doc);
+    if (!st) st = view_close(&v, doc, ids);
+    nlp__arena_destroy(&v.arena);
     return st;
 }

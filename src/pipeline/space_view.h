@@ -16,6 +16,7 @@
 #ifndef NLP_PIPELINE_SPACE_VIEW_H
 #define NLP_PIPELINE_SPACE_VIEW_H
 
+#include "core/arena.h"
 #include "spacyc/common.h"
 #include "spacyc/doc.h"
 #include "spacyc/vocab.h"
@@ -29,9 +30,11 @@ typedef struct nlp__space_ids {
 nlp_status_t nlp__space_ids_init(nlp_vocab_t *vocab, nlp__space_ids_t *ids);
 
 /* Runs run(ctx, d) on `doc` itself when it has no whitespace tokens, else on
- * a view without them (memory from `alloc`, freed before returning), then
- * carries the view's annotation back and annotates the whitespace tokens. */
-nlp_status_t nlp__run_without_spaces(nlp_doc_t *doc, const nlp_allocator_t *alloc,
+ * a view without them, then carries the view's annotation back and
+ * annotates the whitespace tokens. The view's memory comes from `cache` (the
+ * zone's, so a steady stream of Docs makes no system allocation) and goes
+ * back to it before returning. On failure the Doc is as it was. */
+nlp_status_t nlp__run_without_spaces(nlp_doc_t *doc, nlp__chunk_cache_t *cache,
                                      const nlp__space_ids_t *ids,
                                      nlp_status_t (*run)(void *ctx, nlp_doc_t *d),
                                      void *ctx);
