@@ -87,6 +87,24 @@ check "-o succeeds" test $? -eq 0
 check "-o content" cmp -s "$ref" "$work/o.json"
 check "-o leaves no temporary file" test -z "$(ls "$work" | grep tmp-)"
 
+# -o through a symbolic link replaces the file it names (keeping its
+# permissions), not the link; a pipe (like a device) is written in place.
+echo old >"$work/linked.json"
+chmod 600 "$work/linked.json"
+ln -s linked.json "$work/link.json"
+"$spacyc" parse --blank en --format json -o "$work/link.json" "$work/in.txt"
+check "-o through a link keeps the link" test -L "$work/link.json"
+check "-o through a link writes its target" cmp -s "$ref" "$work/linked.json"
+check "-o keeps the target's permissions" test "$(stat -c %a "$work/linked.json")" = 600
+mkfifo "$work/fifo"
+timeout 60 cat "$work/fifo" >"$work/from_fifo" &
+reader=$!
+timeout 60 "$spacyc" parse --blank en --format json -o "$work/fifo" "$work/in.txt"
+check "-o into a pipe succeeds" test $? -eq 0
+wait "$reader"
+check "-o into a pipe delivers the output" cmp -s "$ref" "$work/from_fifo"
+check "-o leaves the pipe a pipe" test -p "$work/fifo"
+
 # Failures: a clear message, a non-zero exit, and no output file.
 echo "keep me" >"$work/existing"
 "$spacyc" parse --blank en -o "$work/existing" "$work/missing.txt" 2>"$work/err"

@@ -199,6 +199,32 @@ static void test_zone_error_path_cleans_up(void **state) {
     assert_int_equal(nlp__zone_end(z), NLP_STALE_HANDLE);
 }
 
+/* An ended zone is refused by every vocabulary call before its tables
+ * would be searched (they are gone). */
+static void test_vocab_calls_refuse_ended_zone(void **state) {
+    fixture_t *f = *state;
+    nlp_zone_t *z;
+    assert_int_equal(nlp__zone_begin(f->vocab, &z), NLP_OK);
+    lex_of(f->vocab, z, "zoned-word");
+    assert_int_equal(nlp__zone_end(z), NLP_OK);
+    nlp_hash_t id;
+    const nlp_lexeme_t *l;
+    const char *s;
+    assert_int_equal(nlp_vocab_add_string(f->vocab, z, "zoned-word", 10, &id),
+                     NLP_STALE_HANDLE);
+    assert_int_equal(nlp_vocab_add_string(f->vocab, z, "", 0, &id),
+                     NLP_STALE_HANDLE);
+    assert_int_equal(nlp_vocab_get_lexeme(f->vocab, z, "zoned-word", 10, &l),
+                     NLP_STALE_HANDLE);
+    assert_null(l);
+    assert_int_equal(nlp_vocab_get_lexeme(f->vocab, z, "", 0, &l),
+                     NLP_STALE_HANDLE);
+    assert_int_equal(nlp_vocab_find_lexeme(f->vocab, z, "zoned-word", 10, &l),
+                     NLP_STALE_HANDLE);
+    assert_int_equal(nlp_vocab_string(f->vocab, z, 1, &s, NULL),
+                     NLP_STALE_HANDLE);
+}
+
 static nlp_doc_t *words_doc(nlp_vocab_t *v, nlp_zone_t *z) {
     const char *words[] = {"Hello", "new-token-123", "!"};
     size_t lens[] = {5, 13, 1};
@@ -500,6 +526,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_zone_redundant_permanent_insertion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_error_path_cleans_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_stale_doc_is_detected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vocab_calls_refuse_ended_zone, setup, teardown),
         cmocka_unit_test(test_arena_grow_keeps_contents),
         cmocka_unit_test_setup_teardown(test_doc_token_array_is_not_copied_into_the_arena, setup, teardown),
         cmocka_unit_test_setup_teardown(test_doc_text_tokens_and_json, setup, teardown),

@@ -281,6 +281,36 @@ static void test_model_file_save_is_atomic(void **state) {
     nlp__model_writer_free(w);
 }
 
+/* Saving through a symbolic link replaces the file it names, keeping its
+ * permissions; the link stays a link. */
+static void test_model_file_save_through_link(void **state) {
+    (void)state;
+    char target[4096], link[4096];
+    snprintf(target, sizeof target, "%s", dir_path("linked.spacyc"));
+    snprintf(link, sizeof link, "%s", dir_path("link.spacyc"));
+    FILE *f = fopen(target, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(chmod(target, 0640), 0);
+    assert_int_equal(symlink("linked.spacyc", link), 0);
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    assert_int_equal(nlp__model_writer_add(w, "meta", "via link", 8), NLP_OK);
+    assert_int_equal(nlp__model_writer_save(w, link), NLP_OK);
+    nlp__model_writer_free(w);
+    struct stat sb;
+    assert_int_equal(lstat(link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    assert_int_equal(stat(target, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(target, NULL, &r), NLP_OK);
+    expect_section(r, "meta", "via link", 8);
+    nlp__model_reader_close(r);
+    unlink(link);
+    unlink(target);
+}
+
 static void test_model_file_open_errors(void **state) {
     (void)state;
     nlp__model_reader_t *r = (nlp__model_reader_t *)1;
@@ -553,6 +583,7 @@ int main(void) {
         cmocka_unit_test(test_model_file_empty_container),
         cmocka_unit_test(test_model_writer_checks_names),
         cmocka_unit_test(test_model_file_save_is_atomic),
+        cmocka_unit_test(test_model_file_save_through_link),
         cmocka_unit_test(test_model_file_open_errors),
         cmocka_unit_test(test_model_file_wrong_magic_and_version),
         cmocka_unit_test(test_model_file_truncated_anywhere),

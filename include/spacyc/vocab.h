@@ -68,7 +68,8 @@ typedef struct nlp_lexeme {
  * a permanent string; otherwise the string lives until the zone ends (unless
  * it was already permanent). Returns NLP_HASH_COLLISION when different bytes
  * already have the same id, NLP_ZONE_OPEN for a permanent add while a zone
- * is open. */
+ * is open, NLP_STALE_HANDLE for a zone that has ended (as every call taking
+ * a zone does). */
 NLP_API nlp_status_t nlp_vocab_add_string(nlp_vocab_t *vocab, nlp_zone_t *zone,
                                           const char *s, size_t len,
                                           nlp_hash_t *out);

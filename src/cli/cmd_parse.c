@@ -3,7 +3,8 @@
  *
  * A partial output never passes for a complete one: any failure gives a
  * non-zero exit status, and with -o the output is written to a temporary
- * file beside the target that is renamed into place only at the end.
+ * file beside the target that is renamed into place only at the end (a
+ * target that is no regular file, such as /dev/null, is written in place).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "io/output_target.h"
 #include "progress.h"
 
 /* A default that keeps a stray multi-GB line from taking the machine's
@@ -190,28 +192,39 @@ static int on_result(void *ctx, const nlp_pipe_result_t *r) {
 
 /* ---- the output file -------------------------------------------------- */
 
-/* Opens a temporary file beside `path` (so the final rename stays on one
- * file system) with the permissions a new file would get. */
-static FILE *open_temp_output(const char *path, char **tmp_path) {
-    size_t size = strlen(path) + sizeof ".tmp-XXXXXX";
-    char *tmp = malloc(size);
-    if (!tmp) return NULL;
-    snprintf(tmp, size, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
+/* Opens the output for `path`: a temporary file beside the file it names
+ * (so the final rename stays on one file system), with that file's
+ * permissions, or the path itself when it is no regular file (see
+ * io/output_target.h). *tmp_path is the file to rename into
+ * target->path at the end, NULL when writing in place. Prints why on
+ * failure. */
+static FILE *open_output(const char *path, nlp__output_target_t *target,
+                         char **tmp_path) {
+    *tmp_path = NULL;
+    nlp_status_t st = nlp__output_target(path, NULL, target);
+    if (st) {
+        nlp_cli_error("cannot write the output", st);
         return NULL;
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    FILE *f = fdopen(fd, "wb");
-    if (!f || fchmod(fd, 0666 & ~mask) != 0) {
+    if (target->direct) {
+        FILE *f = fopen(target->path, "wb");
+        if (!f) fprintf(stderr, "spacyc: cannot write %s: %s\n", path, strerror(errno));
+        return f;
+    }
+    size_t size = strlen(target->path) + sizeof ".tmp-XXXXXX";
+    char *tmp = malloc(size);
+    if (!tmp) return NULL;
+    snprintf(tmp, size, "%s.tmp-XXXXXX", target->path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!f || fchmod(fd, target->mode) != 0) {
         int e = errno;
         if (f) fclose(f);
-        else close(fd);
-        unlink(tmp);
+        else if (fd >= 0) close(fd);
+        if (fd >= 0) unlink(tmp);
+        fprintf(stderr, "spacyc: cannot write %s: cannot create a file beside it: %s\n",
+                path, strerror(e));
         free(tmp);
-        errno = e;
         return NULL;
     }
     *tmp_path = tmp;
@@ -236,9 +249,9 @@ static int open_input(const char *path, uint64_t *size) {
 }
 
 /* Finishes the output: flushes and closes it, then renames the temporary
- * file into place when everything succeeded. Returns 0 on success. */
-static int finish_output(const parse_args_t *a, parse_job_t *job, char *tmp,
-                         int ok) {
+ * file (if any) into place when everything succeeded. Returns 0 on success. */
+static int finish_output(const parse_args_t *a, parse_job_t *job,
+                         const char *target, char *tmp, int ok) {
     int rc = 0;
     if (fflush(job->out) != 0 || ferror(job->out)) {
         if (ok) fprintf(stderr, "spacyc: write error: %s\n", strerror(errno));
@@ -249,7 +262,8 @@ static int finish_output(const parse_args_t *a, parse_job_t *job, char *tmp,
         fprintf(stderr, "spacyc: write error: %s\n", strerror(errno));
         rc = 1;
     }
-    if (ok && !rc && rename(tmp, a->output) != 0) {
+    if (!tmp) return ok ? rc : 1;
+    if (ok && !rc && rename(tmp, target) != 0) {
         fprintf(stderr, "spacyc: cannot create %s: %s\n", a->output, strerror(errno));
         rc = 1;
     }
@@ -279,8 +293,9 @@ int nlp_cli_parse(int argc, char **argv) {
 
     parse_job_t job = {.out = stdout, .input_name = strcmp(a.input, "-") ? a.input : "<stdin>"};
     char *tmp = NULL;
-    if (a.output && !(job.out = open_temp_output(a.output, &tmp))) {
-        fprintf(stderr, "spacyc: cannot write %s: %s\n", a.output, strerror(errno));
+    nlp__output_target_t target = {0};
+    if (a.output && !(job.out = open_output(a.output, &target, &tmp))) {
+        nlp__output_target_free(&target, NULL);
         nlp_free(nlp);
         if (fd > 0) close(fd);
         return 1;
@@ -309,11 +324,12 @@ int nlp_cli_parse(int argc, char **argv) {
     else if (job.failed)
         fprintf(stderr, "spacyc: %" PRIu64 " of %" PRIu64 " documents failed; %s\n",
                 job.failed, job.docs,
-                a.output ? "no output file was written" : "the output is incomplete");
+                tmp ? "no output file was written" : "the output is incomplete");
     else if (st)
         nlp_cli_error(job.input_name, st);
-    rc = finish_output(&a, &job, tmp, st == NLP_OK);
+    rc = finish_output(&a, &job, target.path, tmp, st == NLP_OK);
     free(tmp);
+    nlp__output_target_free(&target, NULL);
     nlp_free(nlp);
     if (fd > 0) close(fd);
     return rc;

@@ -195,7 +195,9 @@ const nlp__string_t *nlp__vocab_intern(nlp_vocab_t *v, nlp_zone_t *zone,
 nlp_status_t nlp_vocab_add_string(nlp_vocab_t *v, nlp_zone_t *zone,
                                   const char *s, size_t len, nlp_hash_t *out) {
     if (!v || (!s && len) || !out) return NLP_INVALID_ARG;
-    nlp_status_t st;
+    /* Checked first: an ended zone's tables must not be searched. */
+    nlp_status_t st = nlp__zone_check(v, zone);
+    if (st) return st;
     nlp__vocab_intern(v, zone, s, len, out, &st);
     return st;
 }
@@ -244,6 +246,8 @@ nlp_status_t nlp_vocab_get_lexeme(nlp_vocab_t *v, nlp_zone_t *zone,
                                   const nlp_lexeme_t **out) {
     if (!v || (!s && len) || !out) return NLP_INVALID_ARG;
     *out = NULL;
+    nlp_status_t st = nlp__zone_check(v, zone);
+    if (st) return st;
     if (len == 0) {
         *out = &nlp__empty_lexeme;
         return NLP_OK;
@@ -254,7 +258,6 @@ nlp_status_t nlp_vocab_get_lexeme(nlp_vocab_t *v, nlp_zone_t *zone,
         *out = found;
         return NLP_OK;
     }
-    nlp_status_t st;
     nlp_hash_t id;
     const nlp__string_t *orth = nlp__vocab_intern(v, zone, s, len, &id, &st);
     if (!orth) return st;

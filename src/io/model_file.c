@@ -43,6 +43,7 @@
 #include <xxhash.h>
 
 #include "core/alloc.h"
+#include "io/output_target.h"
 
 #define ALIGNMENT 64u
 #define HEADER_SIZE 64u
@@ -253,7 +254,8 @@ static int write_file(int fd, const nlp__model_writer_t *w,
         pos = offset + w->sections[i].len;
     }
     if (write_zeros(fd, (size_t)file_size - pos)) return -1;
-    return fsync(fd);
+    /* EINVAL: a device or pipe that cannot be synced, nothing to lose. */
+    return fsync(fd) != 0 && errno != EINVAL ? -1 : 0;
 }
 
 /* Makes the rename durable by syncing the directory; a failure only loses
@@ -271,48 +273,59 @@ static void sync_parent_dir(const nlp_allocator_t *alloc, const char *path) {
     nlp__free(alloc, dir);
 }
 
+/* Writes the image to `fd` and closes it; 0 or the errno of the failure. */
+static int write_and_close(int fd, const nlp__model_writer_t *w,
+                           const unsigned char *image, uint64_t file_size) {
+    int failed = write_file(fd, w, image, file_size);
+    int err = failed ? errno : 0;
+    if (close(fd) != 0 && !failed) err = errno ? errno : EIO;
+    return err;
+}
+
 nlp_status_t nlp__model_writer_save(nlp__model_writer_t *w, const char *path) {
     if (!w || !path) return nlp__fail(NLP_INVALID_ARG, "model save: missing argument");
-    size_t path_len = strlen(path);
     size_t image_len = HEADER_SIZE + w->n * ENTRY_SIZE; /* n < 2^32: no overflow */
+    nlp__output_target_t target;
+    nlp_status_t st = nlp__output_target(path, w->alloc, &target);
+    if (st) return st;
+    size_t path_len = strlen(target.path);
     char *tmp = nlp__malloc(w->alloc, path_len + sizeof ".tmp");
     unsigned char *image = nlp__malloc(w->alloc, image_len);
-    nlp_status_t st = NLP_OK;
     uint64_t file_size;
-    int fd, failed, err;
+    int fd, err;
     if (!tmp || !image) {
         st = nlp__fail(NLP_NOMEM, "%s: saving", path);
         goto out;
     }
-    memcpy(tmp, path, path_len);
+    memcpy(tmp, target.path, path_len);
     memcpy(tmp + path_len, ".tmp", sizeof ".tmp");
     file_size = layout(w, image);
     if (file_size > (uint64_t)SIZE_MAX) {
         st = nlp__fail(NLP_LIMIT, "%s: model too large", path);
         goto out;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (target.direct) {
+        fd = open(target.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        err = fd < 0 ? errno : write_and_close(fd, w, image, file_size);
+        if (err) st = nlp__fail(NLP_IO, "%s: %s", path, strerror(err));
+        goto out;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, target.mode);
     if (fd < 0) {
         st = nlp__fail(NLP_IO, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    failed = write_file(fd, w, image, file_size);
-    err = errno;
-    if (close(fd) != 0 && !failed) {
-        failed = 1;
-        err = errno;
-    }
-    if (!failed && rename(tmp, path) != 0) {
-        failed = 1;
-        err = errno;
-    }
-    if (failed) {
+    (void)fchmod(fd, target.mode); /* open's mode is masked by the umask */
+    err = write_and_close(fd, w, image, file_size);
+    if (!err && rename(tmp, target.path) != 0) err = errno;
+    if (err) {
         unlink(tmp);
         st = nlp__fail(NLP_IO, "%s: %s", path, strerror(err));
         goto out;
     }
-    sync_parent_dir(w->alloc, path);
+    sync_parent_dir(w->alloc, target.path);
 out:
+    nlp__output_target_free(&target, w->alloc);
     nlp__free(w->alloc, tmp);
     nlp__free(w->alloc, image);
     return st;
