@@ -114,6 +114,12 @@ check "failed run keeps an existing -o file" grep -qx "keep me" "$work/existing"
 "$spacyc" parse --blank en "$work" >/dev/null 2>"$work/err"
 check "directory input fails" test $? -eq 1
 check "directory input is explained" grep -qi "directory" "$work/err"
+
+# A NUL byte inside a word stays in its FORM (no C-string truncation).
+printf 'Hello\0world is\n' | "$spacyc" parse --blank en >"$work/nul.conllu"
+printf '1\tHello\0world\t_\t_\t_\t_\t_\t_\t_\t_\n' >"$work/nul.expected"
+sed -n 3p "$work/nul.conllu" >"$work/nul.line"
+check "a NUL byte stays in the form" cmp -s "$work/nul.line" "$work/nul.expected"
 chmod 000 "$work/in.txt"
 if ! cat "$work/in.txt" >/dev/null 2>&1; then
   "$spacyc" parse --blank en "$work/in.txt" >/dev/null 2>"$work/err"

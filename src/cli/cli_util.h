@@ -2,6 +2,7 @@
 #ifndef NLP_CLI_UTIL_H
 #define NLP_CLI_UTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "spacyc.h"
@@ -17,6 +18,10 @@ int nlp_cli_write_file(void *ctx, const char *data, size_t len);
  * without the components `exclude` names (comma-separated, or NULL);
  * prints an error and returns NULL on failure. */
 nlp_t *nlp_cli_load(const char *path, const char *exclude);
+/* Reads a whole decimal count in [min, max] with an optional K, M or G
+ * (binary) suffix into *out; returns 0 (and leaves *out) when `s` is not
+ * one: signs, spaces, other suffixes and overflow are refused. */
+int nlp_cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Seconds on a monotonic clock. */
 double nlp_cli_now(void);
 

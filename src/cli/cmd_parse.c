@@ -52,24 +52,6 @@ static int usage(FILE *out) {
     return out == stderr ? 2 : 0;
 }
 
-/* Parses a count with an optional K/M/G (binary) suffix; 0 on error. */
-static int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *s == '-') return 0;
-    unsigned shift = 0;
-    if (*end == 'K' || *end == 'k') shift = 10;
-    else if (*end == 'M' || *end == 'm') shift = 20;
-    else if (*end == 'G' || *end == 'g') shift = 30;
-    if (shift) end++;
-    if (*end || v > (max >> shift)) return 0;
-    v <<= shift;
-    if (v < min) return 0;
-    *out = v;
-    return 1;
-}
-
 typedef struct parse_args {
     const char *model, *blank, *exclude, *input, *output;
     int json, quiet, stats, threads;
@@ -107,12 +89,12 @@ static int parse_arguments(int argc, char **argv, parse_args_t *a) {
         else if (!strcmp(arg, "--doc-per") && !strcmp(v, "line")) a->split = NLP_SPLIT_LINES;
         else if (!strcmp(arg, "--doc-per") && !strcmp(v, "paragraph"))
             a->split = NLP_SPLIT_PARAGRAPHS;
-        else if (!strcmp(arg, "--threads") && parse_size(v, 0, 4096, &n)) a->threads = (int)n;
-        else if (!strcmp(arg, "--batch-size") && parse_size(v, 1, 1u << 24, &n))
+        else if (!strcmp(arg, "--threads") && nlp_cli_parse_count(v, 0, 4096, &n)) a->threads = (int)n;
+        else if (!strcmp(arg, "--batch-size") && nlp_cli_parse_count(v, 1, 1u << 24, &n))
             a->batch_size = n;
-        else if (!strcmp(arg, "--chunk-bytes") && parse_size(v, 1, SIZE_MAX, &n))
+        else if (!strcmp(arg, "--chunk-bytes") && nlp_cli_parse_count(v, 1, SIZE_MAX, &n))
             a->chunk_bytes = n;
-        else if (!strcmp(arg, "--max-doc-bytes") && parse_size(v, 0, SIZE_MAX, &n))
+        else if (!strcmp(arg, "--max-doc-bytes") && nlp_cli_parse_count(v, 0, SIZE_MAX, &n))
             a->max_doc_bytes = n;
         else {
             fprintf(stderr, "spacyc parse: bad option or value: %s %s\n", arg, v);

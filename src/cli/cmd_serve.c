@@ -1,4 +1,5 @@
 /* spacyc serve: the HTTP parsing service (routes in src/server/server.h). */
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ static int usage(FILE *out) {
             "  --host ADDR      address to bind (default 127.0.0.1)\n"
             "  --port N         TCP port (default %u; 0 picks a free one)\n"
             "  --threads N      worker threads (default: one per CPU)\n"
-            "  --max-body N     largest request body in bytes, K/M suffixes allowed\n"
+            "  --max-body N     largest request body in bytes, K/M/G suffixes allowed\n"
             "                   (default 1M); larger bodies get 413\n"
             "  --model PATH     model file (default: the installed default model)\n"
             "  --blank          serve a blank English pipeline (tokenizer only)\n"
@@ -38,15 +39,16 @@ static int usage(FILE *out) {
     return out == stderr ? 2 : 0;
 }
 
-/* Reads a non-negative integer with an optional K or M suffix; -1 when
- * `s` is not one. */
-static long long parse_size(const char *s) {
+/* Largest --max-body: the body of one request is held in memory. */
+#define MAX_BODY_LIMIT (1ull << 32)
+
+/* Reads --grace: a finite number of seconds, 0 or more. */
+static int parse_seconds(const char *s, double *out) {
     char *end;
-    long long n = strtoll(s, &end, 10);
-    if (end == s || n < 0) return -1;
-    if (*end == 'k' || *end == 'K') n <<= 10, end++;
-    else if (*end == 'm' || *end == 'M') n <<= 20, end++;
-    return *end ? -1 : n;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < 0) return 0;
+    *out = v;
+    return 1;
 }
 
 int nlp_cli_serve(int argc, char **argv) {
@@ -57,7 +59,6 @@ int nlp_cli_serve(int argc, char **argv) {
     double grace_s = DEFAULT_GRACE_S;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
-        long long n = 0;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout);
         if (!strcmp(a, "--blank")) blank = 1;
         else if (!strcmp(a, "--no-zones")) opts.use_zones = 0;
@@ -66,18 +67,23 @@ int nlp_cli_serve(int argc, char **argv) {
                  !strcmp(a, "--model") || !strcmp(a, "--grace") ||
                  !strcmp(a, "--exclude")) {
             if (!(v = nlp_cli_value(argc, argv, &i))) return 2;
+            uint64_t n = 0;
+            int good = 1;
             if (!strcmp(a, "--host")) opts.host = v;
             else if (!strcmp(a, "--model")) model = v;
             else if (!strcmp(a, "--exclude")) exclude = v;
-            else if (!strcmp(a, "--grace")) grace_s = atof(v);
-            else if ((n = parse_size(v)) < 0 ||
-                     (!strcmp(a, "--port") && n > 65535) ||
-                     (!strcmp(a, "--threads") && (n < 1 || n > 1024))) {
+            else if (!strcmp(a, "--grace")) good = parse_seconds(v, &grace_s);
+            else if (!strcmp(a, "--port")) {
+                if ((good = nlp_cli_parse_count(v, 0, 65535, &n))) opts.port = (unsigned)n;
+            } else if (!strcmp(a, "--threads")) {
+                if ((good = nlp_cli_parse_count(v, 1, 1024, &n))) opts.threads = (unsigned)n;
+            } else if ((good = nlp_cli_parse_count(v, 1, MAX_BODY_LIMIT, &n))) {
+                opts.max_body = (size_t)n;
+            }
+            if (!good) {
                 fprintf(stderr, "spacyc: bad value for %s: %s\n", a, v);
                 return 2;
-            } else if (!strcmp(a, "--port")) opts.port = (unsigned)n;
-            else if (!strcmp(a, "--threads")) opts.threads = (unsigned)n;
-            else opts.max_body = (size_t)n;
+            }
         } else {
             fprintf(stderr, "spacyc: unknown option %s\n", a);
             return usage(stderr);

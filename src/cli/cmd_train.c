@@ -95,6 +95,10 @@ static bool pipeline_has(const char *pipeline, const char *component) {
     return false;
 }
 
+/* More epochs than any corpus needs; a typo should not train for a week. */
+#define MAX_EPOCHS 1000
+#define MAX_EPOCHS_TEXT "1000"
+
 static int parse_args(int argc, char **argv, train_args_t *a) {
     *a = (train_args_t){.pipeline = "tagger,lemmatizer,senter,parser,ner",
                         .name = "en_default", .seed = 1,
@@ -115,9 +119,17 @@ static int parse_args(int argc, char **argv, train_args_t *a) {
                  !strcmp(o, "--min-word-prob")) {
             const char *v = nlp_cli_value(argc, argv, &i);
             if (!v) return 2;
-            if (o[2] == 'e') a->epochs = (unsigned)strtoul(v, NULL, 10);
-            else if (o[2] == 's') a->seed = strtoull(v, NULL, 10);
-            else if (!parse_log_prob(v, &a->min_word_prob)) {
+            uint64_t n;
+            if (o[2] == 'e' || o[2] == 's') {
+                int epochs = o[2] == 'e';
+                if (!nlp_cli_parse_count(v, epochs, epochs ? MAX_EPOCHS : UINT64_MAX, &n)) {
+                    fprintf(stderr, "spacyc: %s wants a whole number%s, not \"%s\"\n", o,
+                            epochs ? " from 1 to " MAX_EPOCHS_TEXT : "", v);
+                    return 2;
+                }
+                if (epochs) a->epochs = (unsigned)n;
+                else a->seed = n;
+            } else if (!parse_log_prob(v, &a->min_word_prob)) {
                 fprintf(stderr, "spacyc: --min-word-prob wants a negative number, not \"%s\"\n", v);
                 return 2;
             }

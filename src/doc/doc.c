@@ -251,8 +251,14 @@ nlp_zone_t *nlp_doc_zone(const nlp_doc_t *doc) {
     return nlp__doc_check(doc) ? NULL : doc->zone;
 }
 
-const char *nlp_doc_str(const nlp_doc_t *doc, nlp_hash_t id) {
-    if (nlp__doc_check(doc) || id == 0) return "";
-    const nlp__string_t *e = nlp__vocab_lookup_string(doc->vocab, doc->zone, id);
+const char *nlp__doc_string(const nlp_doc_t *doc, nlp_hash_t id, size_t *len) {
+    const nlp__string_t *e =
+        id ? nlp__vocab_lookup_string(doc->vocab, doc->zone, id) : NULL;
+    *len = e ? e->len : 0;
     return e ? e->bytes : "";
+}
+
+const char *nlp_doc_str(const nlp_doc_t *doc, nlp_hash_t id) {
+    size_t len;
+    return nlp__doc_check(doc) ? "" : nlp__doc_string(doc, id, &len);
 }

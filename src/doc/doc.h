@@ -63,4 +63,9 @@ uint32_t nlp__doc_sent_end(const nlp_doc_t *doc, uint32_t start);
  * unchanged), else NLP_STALE_HANDLE / NLP_INVALID_ARG with a detail. */
 nlp_status_t nlp__doc_check(const nlp_doc_t *doc);
 
+/* The bytes of string `id` ("" for 0 or an unknown id) and their length,
+ * which counts any NUL bytes inside (token text may have them); `doc` has
+ * passed nlp__doc_check. */
+const char *nlp__doc_string(const nlp_doc_t *doc, nlp_hash_t id, size_t *len);
+
 #endif

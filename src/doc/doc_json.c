@@ -6,9 +6,10 @@
 
 static void put_str_field(nlp__writer_t *w, const nlp_doc_t *doc,
                           const char *key, nlp_hash_t id) {
-    const char *s = nlp_doc_str(doc, id);
+    size_t len;
+    const char *s = nlp__doc_string(doc, id, &len);
     nlp__writer_printf(w, ",\"%s\":", key);
-    nlp__writer_json_string(w, s, strlen(s));
+    nlp__writer_json_string(w, s, len);
 }
 
 static void put_spans(nlp__writer_t *w, const nlp_doc_t *doc,
@@ -67,35 +68,37 @@ nlp_status_t nlp_doc_to_json(const nlp_doc_t *doc, nlp_write_fn write,
     return nlp__writer_finish(&w);
 }
 
-/* A CoNLL-U field: "_" when empty; tabs and newlines never appear in one. */
-static void put_field(nlp__writer_t *w, const char *s) {
-    if (!*s) nlp__writer_put(w, "_", 1);
-    else nlp__writer_put_replacing(w, s, strlen(s), "\t\n\r");
+/* String `id` as a CoNLL-U field: "_" when empty; tabs and newlines never
+ * appear in one. */
+static void put_field(nlp__writer_t *w, const nlp_doc_t *doc, nlp_hash_t id) {
+    size_t len;
+    const char *s = nlp__doc_string(doc, id, &len);
+    if (!len) nlp__writer_put(w, "_", 1);
+    else nlp__writer_put_replacing(w, s, len, "\t\n\r");
 }
 
 static void put_conllu_token(nlp__writer_t *w, const nlp_doc_t *doc,
                              uint32_t i, uint32_t sent_start) {
     const nlp_token_t *t = &doc->tokens[i];
     unsigned layers = doc->layers;
-    const char *form = nlp_doc_str(doc, t->lex->orth);
     nlp__writer_uint(w, i - sent_start + 1);
     nlp__writer_put(w, "\t", 1);
-    put_field(w, form);
+    put_field(w, doc, t->lex->orth);
     nlp__writer_put(w, "\t", 1);
-    put_field(w, layers & NLP_HAS_LEMMA ? nlp_doc_str(doc, t->lemma) : "");
+    put_field(w, doc, layers & NLP_HAS_LEMMA ? t->lemma : 0);
     nlp__writer_put(w, "\t", 1);
-    put_field(w, layers & NLP_HAS_POS ? nlp_doc_str(doc, t->pos) : "");
+    put_field(w, doc, layers & NLP_HAS_POS ? t->pos : 0);
     nlp__writer_put(w, "\t", 1);
-    put_field(w, layers & NLP_HAS_TAG ? nlp_doc_str(doc, t->tag) : "");
+    put_field(w, doc, layers & NLP_HAS_TAG ? t->tag : 0);
     nlp__writer_put(w, "\t", 1);
-    put_field(w, layers & NLP_HAS_MORPH ? nlp_doc_str(doc, t->morph) : "");
+    put_field(w, doc, layers & NLP_HAS_MORPH ? t->morph : 0);
     if (layers & NLP_HAS_DEP) {
         uint32_t head = t->head == 0 ? 0 : (uint32_t)((int64_t)i + t->head - sent_start + 1);
-        const char *dep = t->head == 0 ? "root" : nlp_doc_str(doc, t->dep);
         nlp__writer_put(w, "\t", 1);
         nlp__writer_uint(w, head);
         nlp__writer_put(w, "\t", 1);
-        put_field(w, dep);
+        if (t->head == 0) nlp__writer_puts(w, "root");
+        else put_field(w, doc, t->dep);
     } else {
         nlp__writer_puts(w, "\t_\t_");
     }
@@ -108,7 +111,7 @@ static void put_conllu_token(nlp__writer_t *w, const nlp_doc_t *doc,
     if ((layers & NLP_HAS_ENTS) && t->ent_iob != NLP_IOB_O && t->ent_type) {
         nlp__writer_printf(w, "%sNER=%s-", misc ? "|" : "",
                            t->ent_iob == NLP_IOB_B ? "B" : "I");
-        put_field(w, nlp_doc_str(doc, t->ent_type));
+        put_field(w, doc, t->ent_type);
         misc = 1;
     }
     if (!misc) nlp__writer_put(w, "_", 1);

@@ -54,6 +54,9 @@ typedef struct byte_buf {
     int failed; /* an allocation failed; the content is incomplete */
 } byte_buf_t;
 
+/* Most of a body's announced length reserved before it arrives. */
+#define BODY_RESERVE_AHEAD (64u << 10)
+
 static int buf_reserve(byte_buf_t *b, size_t extra) {
     if (b->failed) return -1;
     if (extra <= b->cap - b->len) return 0;
@@ -371,7 +374,9 @@ static enum MHD_Result begin_request(nlp_server_t *srv, struct MHD_Connection *c
             req->too_large = 1;
             return handle_parse(srv, c, req);
         }
-        buf_reserve(&req->body, (size_t)n + 1);
+        /* Memory follows the bytes that arrive, not the bytes announced:
+         * a client that sends only headers holds at most this much. */
+        buf_reserve(&req->body, (size_t)(n < BODY_RESERVE_AHEAD ? n : BODY_RESERVE_AHEAD) + 1);
     }
     return MHD_YES;
 }
