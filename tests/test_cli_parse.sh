@@ -165,16 +165,36 @@ check "empty input gives empty output" test ! -s "$work/out"
 
 # `train` reports a bad gazetteer by file and line, before any training.
 printf 'CITY\tParis\nno tab\n' >"$work/gaz.tsv"
-"$spacyc" train --gazetteer "$work/gaz.tsv" -o "$work/never.spacyc" 2>"$work/err"
+ner_only=(--pipeline ner --ner-train "$work/none.iob2" --ner-dev "$work/none.iob2")
+"$spacyc" train --gazetteer "$work/gaz.tsv" "${ner_only[@]}" -o "$work/never.spacyc" 2>"$work/err"
 check "train with a malformed gazetteer exits 1" test $? -eq 1
 check "the gazetteer error names file and line" grep -q "gaz.tsv:2:" "$work/err"
-"$spacyc" train --gazetteer "$work/missing.tsv" -o "$work/never.spacyc" 2>"$work/err"
+"$spacyc" train --gazetteer "$work/missing.tsv" "${ner_only[@]}" -o "$work/never.spacyc" 2>"$work/err"
 check "train with a missing gazetteer exits 1" test $? -eq 1
 check "the missing gazetteer is named" grep -q "missing.tsv" "$work/err"
 check "no model is written" test ! -e "$work/never.spacyc"
 "$spacyc" train --gazetteer "$work/gaz.tsv" --pipeline tagger -o "$work/never.spacyc" 2>"$work/err"
 check "a gazetteer without ner is refused" test $? -eq 2
 check "the refusal says why" grep -q "for the ner component" "$work/err"
+
+# `train` refuses what would fail only after training: a bad --pipeline,
+# missing data, an unwritable -o, a bad --epochs (exit 2 for arguments).
+train_refusal() {
+  local want=$1 why=$2
+  shift 2
+  "$spacyc" train --train "$work/none.conllu" --dev "$work/none.conllu" "$@" 2>"$work/err"
+  local rc=$?
+  check "train $* exits $want" test "$rc" -eq "$want"
+  check "train $* says: $why" grep -q "$why" "$work/err"
+}
+train_refusal 2 "names tagger twice" --pipeline tagger,tagger -o "$work/never.spacyc"
+train_refusal 2 "names no component" --pipeline "" -o "$work/never.spacyc"
+train_refusal 2 'unknown component "tager"' --pipeline tager -o "$work/never.spacyc"
+train_refusal 2 "ner needs --ner-train" --pipeline tagger,ner -o "$work/never.spacyc"
+train_refusal 2 "from 1 to 1000" --epochs -1 -o "$work/never.spacyc"
+train_refusal 1 "cannot write" --pipeline tagger -o "$work/no/such/dir/m.spacyc"
+train_refusal 1 "directory" --pipeline tagger -o "$work"
+check "no model is written by a refused train" test ! -e "$work/never.spacyc"
 
 # --exclude leaves components out: without ner the CoNLL-U is the full
 # output less its entity marks; a kept component that reads an excluded

@@ -191,6 +191,31 @@ static void test_load_exclude(void **state) {
     }
 }
 
+/* nlp_process refuses a Doc whose vocabulary is another pipeline's (the
+ * ids it would write could not be read back); nlp_component_labels counts
+ * labels without an array and refuses a missing one. */
+static void test_process_and_labels_arguments(void **state) {
+    (void)state;
+    const char *path = model_or_skip();
+    nlp_t *nlp, *other;
+    assert_int_equal(nlp_load(path, NULL, &nlp), NLP_OK);
+    assert_int_equal(nlp_create_blank("en", NULL, &other), NLP_OK);
+    nlp_doc_t *doc;
+    assert_int_equal(nlp_tokenize(other, NULL, "Hello there.", 12, &doc), NLP_OK);
+    assert_int_equal(nlp_process(nlp, doc), NLP_INVALID_ARG);
+    assert_non_null(strstr(nlp_error_detail(), "another pipeline"));
+    assert_int_equal(nlp_doc_layers(doc), 0);
+    assert_int_equal(nlp_process(other, doc), NLP_OK);
+    nlp_doc_free(doc);
+
+    size_t n = 0;
+    assert_int_equal(nlp_component_labels(nlp, 0, NULL, 0, &n), NLP_OK);
+    assert_true(n > 10);
+    assert_int_equal(nlp_component_labels(nlp, 0, NULL, 5, &n), NLP_INVALID_ARG);
+    nlp_free(other);
+    nlp_free(nlp);
+}
+
 /* The string of id `id` in the pipeline's vocabulary ("" when unknown). */
 static const char *str(nlp_t *nlp, nlp_hash_t id) {
     const char *s = "";
@@ -334,6 +359,7 @@ int main(void) {
         cmocka_unit_test(test_load_out_of_memory_sweep),
         cmocka_unit_test(test_parse_out_of_memory_sweep),
         cmocka_unit_test(test_load_exclude),
+        cmocka_unit_test(test_process_and_labels_arguments),
         cmocka_unit_test(test_whitespace_tokens),
         cmocka_unit_test(test_whitespace_view_out_of_memory),
     };

@@ -67,7 +67,8 @@ NLP_API nlp_status_t nlp_parse(nlp_t *nlp, nlp_zone_t *zone, const char *text,
                                size_t len, nlp_doc_t **out);
 
 /* Runs the pipeline components on an existing Doc (e.g. one built from gold
- * words with nlp_doc_from_words). */
+ * words with nlp_doc_from_words). The Doc must come from this pipeline (or
+ * another sharing its vocabulary): NLP_INVALID_ARG otherwise. */
 NLP_API nlp_status_t nlp_process(nlp_t *nlp, nlp_doc_t *doc);
 
 /* Builds a Doc from pre-split words; spaces[i] != 0 when word i is followed
@@ -82,7 +83,8 @@ NLP_API nlp_status_t nlp_doc_from_words(nlp_t *nlp, nlp_zone_t *zone,
 NLP_API size_t nlp_n_components(const nlp_t *nlp);
 NLP_API const char *nlp_component_name(const nlp_t *nlp, size_t i);
 /* Labels a component predicts: writes up to cap label strings and the
- * total to *n. Borrowed until nlp_free. */
+ * total to *n (labels may be NULL when cap is 0, to count them). Borrowed
+ * until nlp_free. */
 NLP_API nlp_status_t nlp_component_labels(const nlp_t *nlp, size_t i,
                                           const char **labels, size_t cap,
                                           size_t *n);

@@ -5,12 +5,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_util.h"
 #include "core/alloc.h"
 #include "commands.h"
 #include "io/corpus.h"
 #include "io/gazetteer_file.h"
+#include "io/output_target.h"
 #include "io/word_stats_files.h"
 #include "models/jackknife.h"
 #include "models/train.h"
@@ -95,6 +97,62 @@ static bool pipeline_has(const char *pipeline, const char *component) {
     return false;
 }
 
+/* Checks the --pipeline list before anything is trained: known names,
+ * each once, and the data each one needs. 0 when fine, else prints why. */
+static int check_pipeline(const train_args_t *a) {
+    const trainer_t *seen[MAX_COMPONENTS];
+    size_t n = 0;
+    if (!*a->pipeline) {
+        fprintf(stderr, "spacyc: --pipeline names no component\n");
+        return 2;
+    }
+    for (const char *p = a->pipeline;;) {
+        size_t len = strcspn(p, ",");
+        const trainer_t *t = find_trainer(p, len);
+        if (!t) {
+            fprintf(stderr, "spacyc: unknown component \"%.*s\" in --pipeline\n", (int)len, p);
+            return 2;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (seen[i] == t) {
+                fprintf(stderr, "spacyc: --pipeline names %s twice\n", t->name);
+                return 2;
+            }
+        if (n == MAX_COMPONENTS) {
+            fprintf(stderr, "spacyc: a pipeline trains at most %u components\n",
+                    MAX_COMPONENTS);
+            return 2;
+        }
+        seen[n++] = t;
+        if (t->wants_ner_data ? !a->ner_train || !a->ner_dev : !a->train || !a->dev) {
+            fprintf(stderr, "spacyc: %s needs --%strain and --%sdev\n", t->name,
+                    t->wants_ner_data ? "ner-" : "", t->wants_ner_data ? "ner-" : "");
+            return 2;
+        }
+        if (!p[len]) return 0;
+        p += len + 1;
+    }
+}
+
+/* Checks that the model can be written where -o says, before hours of
+ * training: the path is no directory and its directory takes new files. */
+static int check_output(const char *path) {
+    nlp__output_target_t target;
+    nlp_status_t st = nlp__output_target(path, NULL, &target);
+    if (st) return nlp_cli_error("cannot write the model", st);
+    int rc = 0;
+    if (!target.direct) {
+        const char *slash = strrchr(target.path, '/');
+        if (slash) target.path[slash == target.path ? 1 : slash - target.path] = '\0';
+        if (access(slash ? target.path : ".", W_OK | X_OK) != 0) {
+            fprintf(stderr, "spacyc: cannot write %s: %s\n", path, strerror(errno));
+            rc = 1;
+        }
+    }
+    nlp__output_target_free(&target, NULL);
+    return rc;
+}
+
 /* More epochs than any corpus needs; a typo should not train for a week. */
 #define MAX_EPOCHS 1000
 #define MAX_EPOCHS_TEXT "1000"
@@ -143,7 +201,8 @@ static int parse_args(int argc, char **argv, train_args_t *a) {
                         "--pipeline %s leaves out\n", a->pipeline);
         return 2;
     }
-    return 0;
+    int rc = check_pipeline(a);
+    return rc ? rc : check_output(a->output);
 }
 
 /* Reads the word statistics into the vocabulary before any training
@@ -218,27 +277,13 @@ int nlp_cli_train(int argc, char **argv) {
     for (const char *p = a.pipeline; *p;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        const trainer_t *t = find_trainer(p, len);
+        const trainer_t *t = find_trainer(p, len); /* checked by check_pipeline */
         p += len + (comma ? 1 : 0);
-        if (!t) {
-            fprintf(stderr, "spacyc: unknown component \"%.*s\"\n", (int)len, p - len - (comma ? 1 : 0));
-            goto out;
-        }
-        if (n_done == MAX_COMPONENTS) {
-            fprintf(stderr, "spacyc: a pipeline trains at most %u components\n",
-                    MAX_COMPONENTS);
-            goto out;
-        }
         /* Corpora are read once, on first need. */
         nlp__corpus_t **train = &corpora[t->wants_ner_data * 2];
         nlp__corpus_t **dev = &corpora[t->wants_ner_data * 2 + 1];
         const char *train_path = t->wants_ner_data ? a.ner_train : a.train;
         const char *dev_path = t->wants_ner_data ? a.ner_dev : a.dev;
-        if (!train_path || !dev_path) {
-            fprintf(stderr, "spacyc: %s needs --%strain and --%sdev\n", t->name,
-                    t->wants_ner_data ? "ner-" : "", t->wants_ner_data ? "ner-" : "");
-            goto out;
-        }
         if (!*train && !(*train = read_corpus(train_path, t->wants_ner_data))) goto out;
         if (!*dev && !(*dev = read_corpus(dev_path, t->wants_ner_data))) goto out;
         nlp__train_opts_t opts = {.epochs = a.epochs, .seed = a.seed, .log = stderr,

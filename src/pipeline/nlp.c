@@ -298,6 +298,9 @@ nlp_status_t nlp_process(nlp_t *nlp, nlp_doc_t *doc) {
     if (!nlp) return NLP_INVALID_ARG;
     nlp_status_t st = nlp__doc_check(doc);
     if (st) return st;
+    /* The components' string ids must resolve in the Doc's vocabulary. */
+    if (doc->vocab != nlp->vocab)
+        return nlp__fail(NLP_INVALID_ARG, "the Doc was made by another pipeline");
     return nlp__run_components(nlp, doc, 0);
 }
 
@@ -329,7 +332,8 @@ const char *nlp_component_name(const nlp_t *nlp, size_t i) {
 
 nlp_status_t nlp_component_labels(const nlp_t *nlp, size_t i,
                                   const char **labels, size_t cap, size_t *n) {
-    if (!nlp || i >= nlp->n_components || !n) return NLP_INVALID_ARG;
+    if (!nlp || i >= nlp->n_components || !n || (!labels && cap))
+        return NLP_INVALID_ARG;
     const nlp__component_t *c = nlp->components[i];
     if (!c->ops->labels) {
         *n = 0;
