@@ -115,6 +115,19 @@ check "failed run keeps an existing -o file" grep -qx "keep me" "$work/existing"
 check "directory input fails" test $? -eq 1
 check "directory input is explained" grep -qi "directory" "$work/err"
 
+# Output to a full disk fails with the reason, whatever the command.
+if [ -w /dev/full ]; then
+  printf 'Hello world.\n' | "$spacyc" tokenize >/dev/full 2>"$work/err"
+  check "tokenize to a full disk exits 1" test $? -eq 1
+  check "tokenize to a full disk says why" grep -q "No space left" "$work/err"
+  if [ -n "${SPACYC_MODEL:-}" ] && [ -r "$SPACYC_MODEL" ]; then
+    "$spacyc" info --model "$SPACYC_MODEL" >/dev/full 2>"$work/err"
+    check "info to a full disk exits 1" test $? -eq 1
+  fi
+  printf 'Hello world.\n' | "$spacyc" parse --blank en >/dev/full 2>"$work/err"
+  check "parse to a full disk exits 1" test $? -eq 1
+fi
+
 # A NUL byte inside a word stays in its FORM (no C-string truncation).
 printf 'Hello\0world is\n' | "$spacyc" parse --blank en >"$work/nul.conllu"
 printf '1\tHello\0world\t_\t_\t_\t_\t_\t_\t_\t_\n' >"$work/nul.expected"

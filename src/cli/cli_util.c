@@ -59,3 +59,10 @@ int nlp_cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out
     *out = v;
     return 1;
 }
+
+int nlp_cli_flush_stdout(void) {
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+    fprintf(stderr, "spacyc: cannot write the output: %s\n", strerror(errno ? errno : EIO));
+    return 1;
+}

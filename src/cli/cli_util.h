@@ -22,6 +22,9 @@ nlp_t *nlp_cli_load(const char *path, const char *exclude);
  * (binary) suffix into *out; returns 0 (and leaves *out) when `s` is not
  * one: signs, spaces, other suffixes and overflow are refused. */
 int nlp_cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Flushes standard output; on failure (a full disk, a closed pipe) prints
+ * why and returns 1, else 0. */
+int nlp_cli_flush_stdout(void);
 /* Seconds on a monotonic clock. */
 double nlp_cli_now(void);
 

@@ -62,7 +62,7 @@ int nlp_cli_evaluate(int argc, char **argv) {
         } else {
             nlp__scores_write_json(&scores, nlp_cli_write_file, stdout);
             fputc('\n', stdout);
-            rc = fflush(stdout) ? 1 : 0;
+            rc = nlp_cli_flush_stdout();
         }
     }
     nlp_free(nlp);

@@ -33,5 +33,5 @@ int nlp_cli_info(int argc, char **argv) {
         printf("component %s: %zu labels\n", nlp_component_name(nlp, i), n);
     }
     nlp_free(nlp);
-    return 0;
+    return nlp_cli_flush_stdout();
 }

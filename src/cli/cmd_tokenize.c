@@ -81,12 +81,12 @@ int nlp_cli_tokenize(int argc, char **argv) {
         }
         nlp_memory_zone_end(zone);
         if (st) {
-            rc = nlp_cli_error("write", st);
+            rc = ferror(stdout) ? nlp_cli_flush_stdout() : nlp_cli_error("write", st);
             break;
         }
     }
     if (ferror(in)) rc = nlp_cli_error("read error", NLP_IO);
-    if (fflush(stdout) != 0) rc = nlp_cli_error("write error", NLP_IO);
+    if (!rc) rc = nlp_cli_flush_stdout();
     free(line);
     if (in != stdin) fclose(in);
     nlp_free(nlp);
