@@ -45,6 +45,13 @@ enum {
     T_S0c4, T_S0c, T_N0c4, T_N0c, T_N1c, T_S1c, T_S0c_N0c, T_S0c4_N0c4,
     T_S0c_N0p, T_S0p_N0c, T_S0c6_N0c6, T_S1c_S0c, T_S1c4_S0c4,
     T_S0c4_N0c4_N1c4,
+    /* Leftmost children's words with the candidate heads: UD attaches case
+     * markers, subordinators and conjunctions to the word they introduce,
+     * so "with" in "saw the man with the telescope" is a child of
+     * "telescope", out of reach of the templates above. */
+    T_S0w_N0Lw, T_S0p_N0Lw, T_S1w_N0Lw, T_S1p_N0Lw, T_S0p_N0Lw_N0p,
+    T_S1p_S0Lw, T_S1w_S0Lw, T_S0c_N0Lw, T_S1c_S0Lw,
+    T_S0w_N0Lw_N0w, T_S1w_N0Lw_N0w, T_S1p_S0Lw_S0p, T_S0u_N0Lw_N0u,
 };
 
 /* Flag bits that matter for breaks: capitals, punctuation kinds, digits. */
@@ -240,6 +247,18 @@ size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
     F2(T_S0prev_p_S0p, words[s0prev].tag, S0p);
     F1(T_N3p, words[nlp__ah_buffer(st, 3)].tag);
     if (clusters) n += cluster_features(words, s0, s1, n0, n1, S0p, N0p, out + n);
+
+    uint64_t N0Lw = words[n0l].word, S0Lw = words[s0l].word;
+    F2(T_S0w_N0Lw, S0w, N0Lw); F2(T_S0p_N0Lw, S0p, N0Lw);
+    F2(T_S1w_N0Lw, S1w, N0Lw); F2(T_S1p_N0Lw, S1p, N0Lw);
+    F3(T_S0p_N0Lw_N0p, S0p, N0Lw, N0p);
+    F2(T_S1p_S0Lw, S1p, S0Lw); F2(T_S1w_S0Lw, S1w, S0Lw);
+    if (clusters) {
+        F2(T_S0c_N0Lw, (uint64_t)words[s0].cluster, N0Lw);
+        F2(T_S1c_S0Lw, (uint64_t)words[s1].cluster, S0Lw);
+    }
+    F3(T_S0w_N0Lw_N0w, S0w, N0Lw, N0w); F3(T_S1w_N0Lw_N0w, S1w, N0Lw, N0w);
+    F3(T_S1p_S0Lw_S0p, S1p, S0Lw, S0p); F3(T_S0u_N0Lw_N0u, S0u, N0Lw, N0u);
 #undef F1
 #undef F2
 #undef F3

@@ -22,7 +22,7 @@
 #include "spacyc/doc.h"
 
 /* Upper bound on the number of features of one configuration. */
-#define NLP__PARSER_MAX_FEATS 128
+#define NLP__PARSER_MAX_FEATS 160
 
 /* What the features read of one word. */
 typedef struct nlp__pf_word {
