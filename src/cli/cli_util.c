@@ -1,5 +1,6 @@
 #include "cli_util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,11 @@ double nlp_cli_now(void) {
 }
 
 int nlp_cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
+    if (!isdigit((unsigned char)*s)) return 0; /* strtoull takes signs and spaces */
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *s == '-' || *s == '+' || *s == ' ') return 0;
+    if (errno) return 0;
     unsigned shift = 0;
     if (*end == 'K' || *end == 'k') shift = 10;
     else if (*end == 'M' || *end == 'm') shift = 20;

@@ -174,6 +174,13 @@ static int on_result(void *ctx, const nlp_pipe_result_t *r) {
 
 /* ---- the output file -------------------------------------------------- */
 
+/* Permissions of a new file: 0666 less the umask (mkstemp makes 0600). */
+static mode_t new_file_mode(void) {
+    mode_t mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
 /* Opens the output for `path`: a temporary file beside the file it names
  * (so the final rename stays on one file system), with that file's
  * permissions, or the path itself when it is no regular file (see
@@ -195,12 +202,15 @@ static FILE *open_output(const char *path, nlp__output_target_t *target,
     }
     size_t size = strlen(target->path) + sizeof ".tmp-XXXXXX";
     char *tmp = malloc(size);
-    if (!tmp) return NULL;
-    snprintf(tmp, size, "%s.tmp-XXXXXX", target->path);
-    int fd = mkstemp(tmp);
+    int fd = -1;
+    if (tmp) {
+        snprintf(tmp, size, "%s.tmp-XXXXXX", target->path);
+        fd = mkstemp(tmp);
+    }
     FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
-    if (!f || fchmod(fd, target->mode) != 0) {
-        int e = errno;
+    mode_t mode = target->replaces ? target->mode : new_file_mode();
+    if (!f || fchmod(fd, mode) != 0) {
+        int e = tmp ? errno : ENOMEM;
         if (f) fclose(f);
         else if (fd >= 0) close(fd);
         if (fd >= 0) unlink(tmp);

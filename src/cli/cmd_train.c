@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli_util.h"
 #include "core/alloc.h"
@@ -134,25 +133,6 @@ static int check_pipeline(const train_args_t *a) {
     }
 }
 
-/* Checks that the model can be written where -o says, before hours of
- * training: the path is no directory and its directory takes new files. */
-static int check_output(const char *path) {
-    nlp__output_target_t target;
-    nlp_status_t st = nlp__output_target(path, NULL, &target);
-    if (st) return nlp_cli_error("cannot write the model", st);
-    int rc = 0;
-    if (!target.direct) {
-        const char *slash = strrchr(target.path, '/');
-        if (slash) target.path[slash == target.path ? 1 : slash - target.path] = '\0';
-        if (access(slash ? target.path : ".", W_OK | X_OK) != 0) {
-            fprintf(stderr, "spacyc: cannot write %s: %s\n", path, strerror(errno));
-            rc = 1;
-        }
-    }
-    nlp__output_target_free(&target, NULL);
-    return rc;
-}
-
 /* More epochs than any corpus needs; a typo should not train for a week. */
 #define MAX_EPOCHS 1000
 #define MAX_EPOCHS_TEXT "1000"
@@ -202,7 +182,10 @@ static int parse_args(int argc, char **argv, train_args_t *a) {
         return 2;
     }
     int rc = check_pipeline(a);
-    return rc ? rc : check_output(a->output);
+    if (rc) return rc;
+    /* Before hours of training, not after them. */
+    nlp_status_t st = nlp__output_check(a->output);
+    return st ? nlp_cli_error("cannot write the model", st) : 0;
 }
 
 /* Reads the word statistics into the vocabulary before any training
@@ -275,10 +258,9 @@ int nlp_cli_train(int argc, char **argv) {
     if (load_word_stats(nlp, &a) || load_gazetteer(nlp, &a, &gazetteer, &gazetteer_len))
         goto out;
     for (const char *p = a.pipeline; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        size_t len = strcspn(p, ",");
         const trainer_t *t = find_trainer(p, len); /* checked by check_pipeline */
-        p += len + (comma ? 1 : 0);
+        p += len + (p[len] == ',');
         /* Corpora are read once, on first need. */
         nlp__corpus_t **train = &corpora[t->wants_ner_data * 2];
         nlp__corpus_t **dev = &corpora[t->wants_ner_data * 2 + 1];

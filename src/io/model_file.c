@@ -261,9 +261,7 @@ static int write_file(int fd, const nlp__model_writer_t *w,
 /* Makes the rename durable by syncing the directory; a failure only loses
  * durability, never the file's integrity, so it is not an error. */
 static void sync_parent_dir(const nlp_allocator_t *alloc, const char *path) {
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? nlp__strndup(alloc, path, slash == path ? 1 : (size_t)(slash - path))
-                      : nlp__strndup(alloc, ".", 1);
+    char *dir = nlp__output_dir(path, alloc);
     if (!dir) return;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
@@ -310,12 +308,14 @@ nlp_status_t nlp__model_writer_save(nlp__model_writer_t *w, const char *path) {
         if (err) st = nlp__fail(NLP_IO, "%s: %s", path, strerror(err));
         goto out;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, target.mode);
+    /* A new file gets open's 0666 less the umask; a replaced one keeps its
+     * permissions (fchmod: open's mode would be masked). */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
         st = nlp__fail(NLP_IO, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    (void)fchmod(fd, target.mode); /* open's mode is masked by the umask */
+    if (target.replaces) (void)fchmod(fd, target.mode);
     err = write_and_close(fd, w, image, file_size);
     if (!err && rename(tmp, target.path) != 0) err = errno;
     if (err) {

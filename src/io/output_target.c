@@ -6,18 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 
-static mode_t new_file_mode(void) {
-    mode_t mask = umask(0);
-    umask(mask);
-    return 0666 & ~mask;
-}
-
 nlp_status_t nlp__output_target(const char *path, const nlp_allocator_t *alloc,
                                 nlp__output_target_t *out) {
-    *out = (nlp__output_target_t){.mode = new_file_mode()};
+    *out = (nlp__output_target_t){0};
     struct stat sb, lsb;
     const char *target = path;
     char resolved[PATH_MAX];
@@ -26,6 +21,7 @@ nlp_status_t nlp__output_target(const char *path, const nlp_allocator_t *alloc,
             return nlp__fail(NLP_IO, "%s: %s", path, strerror(EISDIR));
         out->direct = !S_ISREG(sb.st_mode);
         if (!out->direct) {
+            out->replaces = true;
             out->mode = sb.st_mode & 07777;
             if (!realpath(path, resolved))
                 return nlp__fail(NLP_IO, "%s: %s", path, strerror(errno));
@@ -43,4 +39,27 @@ void nlp__output_target_free(nlp__output_target_t *t,
                              const nlp_allocator_t *alloc) {
     nlp__free(nlp__allocator_or_default(alloc), t->path);
     t->path = NULL;
+}
+
+char *nlp__output_dir(const char *path, const nlp_allocator_t *alloc) {
+    const char *slash = strrchr(path, '/');
+    alloc = nlp__allocator_or_default(alloc);
+    return slash ? nlp__strndup(alloc, path, slash == path ? 1 : (size_t)(slash - path))
+                 : nlp__strndup(alloc, ".", 1);
+}
+
+nlp_status_t nlp__output_check(const char *path) {
+    nlp__output_target_t target;
+    nlp_status_t st = nlp__output_target(path, NULL, &target);
+    if (st || target.direct) {
+        nlp__output_target_free(&target, NULL);
+        return st;
+    }
+    char *dir = nlp__output_dir(target.path, NULL);
+    if (!dir) st = nlp__fail(NLP_NOMEM, "%s: output path", path);
+    else if (access(dir, W_OK | X_OK) != 0)
+        st = nlp__fail(NLP_IO, "%s: %s", path, strerror(errno));
+    nlp__free(nlp__allocator_or_default(NULL), dir);
+    nlp__output_target_free(&target, NULL);
+    return st;
 }
