@@ -115,6 +115,27 @@ check "failed run keeps an existing -o file" grep -qx "keep me" "$work/existing"
 check "directory input fails" test $? -eq 1
 check "directory input is explained" grep -qi "directory" "$work/err"
 
+"$spacyc" tokenize "$work" >/dev/null 2>"$work/err"
+check "tokenize: directory input fails" test $? -eq 1
+check "tokenize: directory input is explained" grep -q "spacyc: cannot read .*: Is a directory" "$work/err"
+"$spacyc" tokenize "$work/in.txt" "$work/in.txt" >/dev/null 2>"$work/err"
+check "tokenize: two inputs are refused" test $? -eq 2
+check "tokenize: two inputs are explained" grep -q "more than one input" "$work/err"
+"$spacyc" tokenize --jsn "$work/in.txt" >/dev/null 2>"$work/err"
+check "tokenize: unknown option is named" grep -q "unknown option --jsn" "$work/err"
+
+# A UTF-8 byte order mark is not text: files saved by some editors start
+# with one, and it must not stick to the first token.
+printf '\xEF\xBB\xBFHello world.\nBye.\n' >"$work/bom.txt"
+check "tokenize drops a byte order mark" \
+  test "$("$spacyc" tokenize "$work/bom.txt" | head -1)" = "Hello world ."
+check "parse drops a byte order mark" \
+  grep -qx "# text = Hello world." <("$spacyc" parse --blank en "$work/bom.txt")
+check "parse drops a byte order mark from standard input" \
+  grep -qx "# text = Hello world." <("$spacyc" parse --blank en <"$work/bom.txt")
+check "a byte order mark later in the file is kept" \
+  grep -q $'\xEF\xBB\xBF' <(printf 'Hi.\n\xEF\xBB\xBFThere.\n' | "$spacyc" parse --blank en)
+
 # Output to a full disk fails with the reason, whatever the command.
 if [ -w /dev/full ]; then
   printf 'Hello world.\n' | "$spacyc" tokenize >/dev/full 2>"$work/err"

@@ -2,9 +2,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int nlp_cli_error(const char *what, nlp_status_t st) {
     const char *detail = nlp_error_detail();
@@ -36,6 +39,21 @@ nlp_t *nlp_cli_load(const char *path, const char *exclude) {
         return NULL;
     }
     return nlp;
+}
+
+int nlp_cli_open_input(const char *path, uint64_t *size) {
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+    struct stat sb;
+    int e = 0;
+    if (fd < 0 || fstat(fd, &sb) != 0) e = errno;
+    else if (S_ISDIR(sb.st_mode)) e = EISDIR;
+    if (e) {
+        fprintf(stderr, "spacyc: cannot read %s: %s\n", path, strerror(e));
+        if (fd > 0) close(fd);
+        return -1;
+    }
+    *size = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    return fd;
 }
 
 double nlp_cli_now(void) {

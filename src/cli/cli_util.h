@@ -25,6 +25,10 @@ int nlp_cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out
 /* Flushes standard output; on failure (a full disk, a closed pipe) prints
  * why and returns 1, else 0. */
 int nlp_cli_flush_stdout(void);
+/* Opens an input file for reading (standard input for "-") and returns its
+ * descriptor; *size is its length for a regular file, else 0. Prints why
+ * it cannot be read (a directory included) and returns -1 otherwise. */
+int nlp_cli_open_input(const char *path, uint64_t *size);
 /* Seconds on a monotonic clock. */
 double nlp_cli_now(void);
 

@@ -223,23 +223,6 @@ static FILE *open_output(const char *path, nlp__output_target_t *target,
     return f;
 }
 
-/* Opens the input: standard input for "-". Prints why it cannot be read
- * and returns -1 otherwise. */
-static int open_input(const char *path, uint64_t *size) {
-    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-    struct stat sb;
-    int e = 0;
-    if (fd < 0 || fstat(fd, &sb) != 0) e = errno;
-    else if (S_ISDIR(sb.st_mode)) e = EISDIR;
-    if (e) {
-        fprintf(stderr, "spacyc: cannot read %s: %s\n", path, strerror(e));
-        if (fd > 0) close(fd);
-        return -1;
-    }
-    *size = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
-    return fd;
-}
-
 /* Finishes the output: flushes and closes it, then renames the temporary
  * file (if any) into place when everything succeeded. Returns 0 on success. */
 static int finish_output(const parse_args_t *a, parse_job_t *job,
@@ -269,7 +252,7 @@ int nlp_cli_parse(int argc, char **argv) {
     if (rc >= 0) return rc;
 
     uint64_t size = 0;
-    int fd = open_input(a.input, &size);
+    int fd = nlp_cli_open_input(a.input, &size);
     if (fd < 0) return 1;
     nlp_t *nlp = NULL;
     if (a.blank) {

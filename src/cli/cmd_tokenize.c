@@ -1,6 +1,8 @@
 /* spacyc tokenize: text in, tokens out, one document per input line. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -34,7 +36,7 @@ static nlp_status_t write_plain(const nlp_doc_t *doc, FILE *out) {
 }
 
 int nlp_cli_tokenize(int argc, char **argv) {
-    int json = 0;
+    int json = 0, have_input = 0;
     const char *model = NULL, *path = "-";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) json = 1;
@@ -43,12 +45,23 @@ int nlp_cli_tokenize(int argc, char **argv) {
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage();
             return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) return usage();
-        else path = argv[i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "spacyc tokenize: unknown option %s\n", argv[i]);
+            return usage();
+        } else if (have_input++) {
+            fprintf(stderr, "spacyc tokenize: more than one input file\n");
+            return usage();
+        } else {
+            path = argv[i];
+        }
     }
-    FILE *in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    uint64_t size;
+    int fd = nlp_cli_open_input(path, &size);
+    if (fd < 0) return 1;
+    FILE *in = fd ? fdopen(fd, "rb") : stdin;
     if (!in) {
-        perror(path);
+        fprintf(stderr, "spacyc: cannot read %s: %s\n", path, strerror(errno));
+        close(fd);
         return 1;
     }
     nlp_t *nlp = NULL;
@@ -63,12 +76,14 @@ int nlp_cli_tokenize(int argc, char **argv) {
     ssize_t len;
     int rc = 0;
     /* One zone per line keeps memory flat however many new words come. */
-    while ((len = getline(&line, &cap, in)) >= 0) {
+    for (int first = 1; (len = getline(&line, &cap, in)) >= 0; first = 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+        /* A byte order mark marks the encoding, it is not text. */
+        size_t skip = first && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3) ? 3 : 0;
         nlp_zone_t *zone;
         nlp_doc_t *doc;
         if ((st = nlp_memory_zone_begin(nlp, &zone)) ||
-            (st = nlp_tokenize(nlp, zone, line, (size_t)len, &doc))) {
+            (st = nlp_tokenize(nlp, zone, line + skip, (size_t)len - skip, &doc))) {
             rc = nlp_cli_error("tokenize", st);
             nlp_memory_zone_end(zone);
             break;

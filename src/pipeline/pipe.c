@@ -463,7 +463,13 @@ static void load_and_split(file_source_t *fs, size_t c) {
         st = add_span(fs, l, (nlp__doc_span_t){0, len, len});
     } else {
         nlp__doc_span_t span;
-        for (size_t pos = 0; !st && nlp__next_doc(chunk->data, len, pos, fs->split, &span);
+        /* A UTF-8 byte order mark marks the file's encoding; it is not
+         * text of the first document. */
+        size_t first = chunk->start == 0 && len >= 3 &&
+                               memcmp(chunk->data, "\xEF\xBB\xBF", 3) == 0
+                           ? 3
+                           : 0;
+        for (size_t pos = first; !st && nlp__next_doc(chunk->data, len, pos, fs->split, &span);
              pos = span.next)
             st = add_span(fs, l, span);
     }
