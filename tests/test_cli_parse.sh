@@ -228,7 +228,24 @@ train_refusal 2 "ner needs --ner-train" --pipeline tagger,ner -o "$work/never.sp
 train_refusal 2 "from 1 to 1000" --epochs -1 -o "$work/never.spacyc"
 train_refusal 1 "cannot write" --pipeline tagger -o "$work/no/such/dir/m.spacyc"
 train_refusal 1 "directory" --pipeline tagger -o "$work"
+: >"$work/empty.conllu"
+train_refusal 1 "empty.conllu: no sentences" --pipeline tagger --train "$work/empty.conllu" \
+  --dev "$work/empty.conllu" -o "$work/never.spacyc"
 check "no model is written by a refused train" test ! -e "$work/never.spacyc"
+
+# evaluate and info say what is wrong with their arguments and data.
+"$spacyc" evaluate --blank --data "$work/empty.conllu" >"$work/out" 2>"$work/err"
+check "evaluate on no sentences exits 1" test $? -eq 1
+check "evaluate on no sentences says so" grep -q "no sentences to evaluate on" "$work/err"
+check "evaluate on no sentences prints no scores" test ! -s "$work/out"
+"$spacyc" evaluate --gold-tokens --line-per-sentence --data x 2>"$work/err"
+check "evaluate with two input modes exits 2" test $? -eq 2
+check "evaluate with two input modes says why" grep -q "exclude each other" "$work/err"
+"$spacyc" evaluate --blank 2>"$work/err"
+check "evaluate without --data says why" grep -q "\-\-data FILE is required" "$work/err"
+"$spacyc" info extra 2>"$work/err"
+check "info with an extra argument exits 2" test $? -eq 2
+check "info names the extra argument" grep -q "unknown argument extra" "$work/err"
 
 # --exclude leaves components out: without ner the CoNLL-U is the full
 # output less its entity marks; a kept component that reads an excluded

@@ -197,9 +197,13 @@ static void test_nonproj_rejects_malformed_trees(void **state) {
     int32_t cycle[] = {1, 2, 0};
     int32_t self[] = {-1, 1};
     int32_t out_of_range[] = {-1, 5};
+    /* Words are named as CoNLL-U numbers them, from 1. */
     assert_int_equal(nlp__nonproj_check_tree(cycle, 3), NLP_FORMAT);
+    assert_string_equal(nlp_error_detail(), "word 1 is on a cycle of heads");
     assert_int_equal(nlp__nonproj_check_tree(self, 2), NLP_FORMAT);
+    assert_string_equal(nlp_error_detail(), "word 2 has invalid head 2");
     assert_int_equal(nlp__nonproj_check_tree(out_of_range, 2), NLP_FORMAT);
+    assert_string_equal(nlp_error_detail(), "word 2 has invalid head 6");
     assert_int_equal(nlp__nonproj_projectivize(cycle, NULL, 3, &f->arena, NULL),
                      NLP_FORMAT);
 

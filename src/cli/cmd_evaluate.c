@@ -34,19 +34,37 @@ int nlp_cli_evaluate(int argc, char **argv) {
             if (!(model = nlp_cli_value(argc, argv, &i))) return 2;
         } else if (!strcmp(argv[i], "--data")) {
             if (!(data = nlp_cli_value(argc, argv, &i))) return 2;
-        } else if (!strcmp(argv[i], "--gold-tokens") && input == NLP__EVAL_RAW) {
-            input = NLP__EVAL_GOLD_TOKENS;
-        } else if (!strcmp(argv[i], "--line-per-sentence") && input == NLP__EVAL_RAW) {
-            input = NLP__EVAL_RAW_LINES;
+        } else if (!strcmp(argv[i], "--gold-tokens") || !strcmp(argv[i], "--line-per-sentence")) {
+            if (input != NLP__EVAL_RAW) {
+                fprintf(stderr, "spacyc evaluate: --gold-tokens and --line-per-sentence "
+                                "exclude each other\n");
+                return usage();
+            }
+            input = argv[i][2] == 'g' ? NLP__EVAL_GOLD_TOKENS : NLP__EVAL_RAW_LINES;
+        } else if (!strcmp(argv[i], "--blank")) {
+            blank = 1;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage();
+            return 0;
+        } else {
+            fprintf(stderr, "spacyc evaluate: unknown argument %s\n", argv[i]);
+            return usage();
         }
-        else if (!strcmp(argv[i], "--blank")) blank = 1;
-        else return usage();
     }
-    if (!data) return usage();
+    if (!data) {
+        fprintf(stderr, "spacyc evaluate: --data FILE is required\n");
+        return usage();
+    }
     nlp__corpus_t *gold = NULL;
     nlp_status_t st = ends_with(data, ".iob2") ? nlp__iob2_read(data, NULL, &gold)
                                                : nlp__conllu_read(data, NULL, &gold);
     if (st) return nlp_cli_error(data, st);
+    if (gold->n_sents == 0) {
+        /* Scores of nothing would read as a model that gets nothing right. */
+        fprintf(stderr, "spacyc: %s: no sentences to evaluate on\n", data);
+        nlp__corpus_free(gold);
+        return 1;
+    }
     nlp_t *nlp = NULL;
     if (blank) {
         if ((st = nlp_create_blank("en", NULL, &nlp))) nlp_cli_error("blank pipeline", st);

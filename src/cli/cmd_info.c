@@ -10,8 +10,10 @@ int nlp_cli_info(int argc, char **argv) {
         if (!strcmp(argv[i], "--model")) {
             if (!(model = nlp_cli_value(argc, argv, &i))) return 2;
         } else {
-            fprintf(stderr, "usage: spacyc info [--model PATH]\n");
-            return strcmp(argv[i], "--help") ? 2 : 0;
+            int help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+            if (!help) fprintf(stderr, "spacyc info: unknown argument %s\n", argv[i]);
+            fprintf(help ? stdout : stderr, "usage: spacyc info [--model PATH]\n");
+            return help ? 0 : 2;
         }
     }
     printf("libspacyc %s\n", nlp_version_string());

@@ -234,7 +234,31 @@ static nlp__corpus_t *read_corpus(const char *path, int iob2) {
     }
     fprintf(stderr, "read %s: %zu sentences, %zu words\n", path, c->n_sents,
             c->n_words);
+    if (c->n_sents == 0) {
+        /* Dev scores of nothing would select epochs at random. */
+        fprintf(stderr, "spacyc: %s: no sentences\n", path);
+        nlp__corpus_free(c);
+        return NULL;
+    }
     return c;
+}
+
+/* Reads the corpora the pipeline's components train on (corpora[0, 1]:
+ * --train and --dev; [2, 3]: --ner-train and --ner-dev), all before any
+ * training, so a bad file is reported at once. Returns 0 on success. */
+static int read_corpora(const train_args_t *a, nlp__corpus_t *corpora[4]) {
+    for (const char *p = a->pipeline; *p;) {
+        size_t len = strcspn(p, ",");
+        const trainer_t *t = find_trainer(p, len); /* checked by check_pipeline */
+        p += len + (p[len] == ',');
+        const char *paths[2] = {t->wants_ner_data ? a->ner_train : a->train,
+                                t->wants_ner_data ? a->ner_dev : a->dev};
+        for (int k = 0; k < 2; k++) {
+            nlp__corpus_t **c = &corpora[t->wants_ner_data * 2 + k];
+            if (!*c && !(*c = read_corpus(paths[k], t->wants_ner_data))) return 1;
+        }
+    }
+    return 0;
 }
 
 int nlp_cli_train(int argc, char **argv) {
@@ -255,19 +279,15 @@ int nlp_cli_train(int argc, char **argv) {
     if (st) return nlp_cli_error("cannot create the pipeline", st);
     rc = 1;
     double t0 = nlp_cli_now();
-    if (load_word_stats(nlp, &a) || load_gazetteer(nlp, &a, &gazetteer, &gazetteer_len))
+    if (load_word_stats(nlp, &a) || load_gazetteer(nlp, &a, &gazetteer, &gazetteer_len) ||
+        read_corpora(&a, corpora))
         goto out;
     for (const char *p = a.pipeline; *p;) {
         size_t len = strcspn(p, ",");
         const trainer_t *t = find_trainer(p, len); /* checked by check_pipeline */
         p += len + (p[len] == ',');
-        /* Corpora are read once, on first need. */
         nlp__corpus_t **train = &corpora[t->wants_ner_data * 2];
         nlp__corpus_t **dev = &corpora[t->wants_ner_data * 2 + 1];
-        const char *train_path = t->wants_ner_data ? a.ner_train : a.train;
-        const char *dev_path = t->wants_ner_data ? a.ner_dev : a.dev;
-        if (!*train && !(*train = read_corpus(train_path, t->wants_ner_data))) goto out;
-        if (!*dev && !(*dev = read_corpus(dev_path, t->wants_ner_data))) goto out;
         nlp__train_opts_t opts = {.epochs = a.epochs, .seed = a.seed, .log = stderr,
                                   .gazetteer = gazetteer,
                                   .gazetteer_len = gazetteer_len};

@@ -11,8 +11,8 @@ nlp_status_t nlp__nonproj_check_tree(const int32_t *heads, size_t n) {
     for (size_t i = 0; i < n; i++) {
         int32_t h = heads[i];
         if (h < -1 || h >= (int32_t)n || h == (int32_t)i)
-            return nlp__fail(NLP_FORMAT, "word %zu has invalid head %d", i,
-                             (int)h);
+            return nlp__fail(NLP_FORMAT, "word %zu has invalid head %lld",
+                             i + 1, (long long)h + 1);
     }
     /* A walk longer than n steps can only be a cycle. */
     for (size_t i = 0; i < n; i++) {
@@ -23,7 +23,8 @@ nlp_status_t nlp__nonproj_check_tree(const int32_t *heads, size_t n) {
             steps++;
         }
         if (a != -1)
-            return nlp__fail(NLP_FORMAT, "word %zu is on a cycle of heads", i);
+            return nlp__fail(NLP_FORMAT, "word %zu is on a cycle of heads",
+                             i + 1);
     }
     return NLP_OK;
 }

@@ -27,7 +27,8 @@
 
 /* NLP_OK when every head is -1 or a valid index other than the word itself
  * and following heads from any word reaches a root (no cycles); otherwise
- * NLP_FORMAT with the offending word in the detail message. */
+ * NLP_FORMAT with the offending word in the detail message, numbered as in
+ * CoNLL-U (words from 1, head 0 for the root). */
 nlp_status_t nlp__nonproj_check_tree(const int32_t *heads, size_t n);
 
 /* True when the arc from heads[d] to d is crossed, i.e. some word strictly
