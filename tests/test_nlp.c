@@ -216,6 +216,34 @@ static void test_process_and_labels_arguments(void **state) {
     nlp_free(nlp);
 }
 
+/* A refused argument leaves a detail naming the call, not the detail of an
+ * earlier failure; an allocator missing a function is refused up front. */
+static void test_refused_arguments_say_which_call(void **state) {
+    (void)state;
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    assert_int_equal(nlp_create_blank("xx", NULL, &(nlp_t *){0}), NLP_UNSUPPORTED);
+    assert_int_equal(nlp_pipe_fd(nlp, 0, NULL, NULL, NULL), NLP_INVALID_ARG);
+    assert_non_null(strstr(nlp_error_detail(), "nlp_pipe_fd"));
+    assert_int_equal(nlp_tokenize(nlp, NULL, NULL, 3, &(nlp_doc_t *){0}),
+                     NLP_INVALID_ARG);
+    assert_non_null(strstr(nlp_error_detail(), "nlp_tokenize"));
+    nlp_hash_t id;
+    assert_int_equal(nlp_vocab_add_string(nlp_get_vocab(nlp), NULL, "a", 1, NULL),
+                     NLP_INVALID_ARG);
+    assert_non_null(strstr(nlp_error_detail(), "nlp_vocab_add_string"));
+    assert_int_equal(nlp_vocab_add_string(nlp_get_vocab(nlp), NULL, "a", 1, &id),
+                     NLP_OK);
+    test_alloc_t counted;
+    test_alloc_init(&counted);
+    nlp_allocator_t partial = counted.iface;
+    partial.realloc_fn = NULL;
+    assert_int_equal(nlp_create_blank("en", &partial, &(nlp_t *){0}), NLP_INVALID_ARG);
+    assert_non_null(strstr(nlp_error_detail(), "allocator"));
+    assert_int_equal(nlp_load("/nonexistent", &partial, &(nlp_t *){0}), NLP_INVALID_ARG);
+    nlp_free(nlp);
+}
+
 /* The string of id `id` in the pipeline's vocabulary ("" when unknown). */
 static const char *str(nlp_t *nlp, nlp_hash_t id) {
     const char *s = "";
@@ -360,6 +388,7 @@ int main(void) {
         cmocka_unit_test(test_parse_out_of_memory_sweep),
         cmocka_unit_test(test_load_exclude),
         cmocka_unit_test(test_process_and_labels_arguments),
+        cmocka_unit_test(test_refused_arguments_say_which_call),
         cmocka_unit_test(test_whitespace_tokens),
         cmocka_unit_test(test_whitespace_view_out_of_memory),
     };

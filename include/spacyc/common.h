@@ -74,9 +74,9 @@ NLP_API const char *nlp_status_name(int status);
 NLP_API const char *nlp_error_detail(void);
 
 /* Optional allocator, passed when an nlp_t is created. All three functions
- * must be given; ctx is passed back unchanged. The functions may be called
- * from several threads at once. Memory zones take large chunks from it and
- * never call it per object. */
+ * must be given (NLP_INVALID_ARG otherwise); ctx is passed back unchanged.
+ * The functions may be called from several threads at once. Memory zones
+ * take large chunks from it and never call it per object. */
 typedef struct nlp_allocator {
     void *(*malloc_fn)(void *ctx, size_t size);
     void *(*realloc_fn)(void *ctx, void *ptr, size_t size);

@@ -37,7 +37,9 @@ nlp_status_t nlp_doc_to_json(const nlp_doc_t *doc, nlp_write_fn write,
                              void *ctx) {
     nlp_status_t st = nlp__doc_check(doc);
     if (st) return st;
-    if (!write) return NLP_INVALID_ARG;
+    if (!write)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_doc_to_json: an argument is missing or out of range");
     nlp__writer_t w;
     nlp__writer_init(&w, write, ctx);
     nlp__writer_puts(&w, "{\"text\":");
@@ -122,7 +124,9 @@ nlp_status_t nlp_doc_to_conllu(const nlp_doc_t *doc, nlp_write_fn write,
                                void *ctx) {
     nlp_status_t st = nlp__doc_check(doc);
     if (st) return st;
-    if (!write) return NLP_INVALID_ARG;
+    if (!write)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_doc_to_conllu: an argument is missing or out of range");
     nlp__writer_t w;
     nlp__writer_init(&w, write, ctx);
     for (uint32_t start = 0, end; start < doc->n_tokens; start = end) {

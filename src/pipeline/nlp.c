@@ -17,10 +17,20 @@
 #define WORD_STATS_PREFIX "vocab."
 #define WORD_STATS_SUFFIX "word_stats"
 
+/* A caller's allocator must give all three functions (NULL: the default). */
+static int allocator_complete(const nlp_allocator_t *alloc) {
+    return !alloc || (alloc->malloc_fn && alloc->realloc_fn && alloc->free_fn);
+}
+
 nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
                               nlp_t **out) {
-    if (!out) return NLP_INVALID_ARG;
+    if (!out)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_create_blank: an argument is missing or out of range");
     *out = NULL;
+    if (!allocator_complete(alloc))
+        return nlp__fail(NLP_INVALID_ARG, "nlp_create_blank: the allocator "
+                                          "lacks one of its three functions");
     if (!lang) lang = "en";
     const nlp__lex_lang_t *lex_lang = nlp__lex_lang_for(lang);
     if (!lex_lang)
@@ -206,8 +216,13 @@ nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
 
 nlp_status_t nlp_load_exclude(const char *path, const char *exclude,
                               const nlp_allocator_t *alloc, nlp_t **out) {
-    if (!path || !out) return NLP_INVALID_ARG;
+    if (!path || !out)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_load_exclude: an argument is missing or out of range");
     *out = NULL;
+    if (!allocator_complete(alloc))
+        return nlp__fail(NLP_INVALID_ARG, "nlp_load: the allocator lacks "
+                                          "one of its three functions");
     nlp__model_reader_t *model;
     nlp_status_t st = nlp__model_reader_open(path, alloc, &model);
     if (st) return st;
@@ -255,7 +270,9 @@ nlp_status_t nlp_load_default(const nlp_allocator_t *alloc, nlp_t **out) {
 nlp_vocab_t *nlp_get_vocab(nlp_t *nlp) { return nlp ? nlp->vocab : NULL; }
 
 nlp_status_t nlp_memory_zone_begin(nlp_t *nlp, nlp_zone_t **out) {
-    if (!nlp || !out) return NLP_INVALID_ARG;
+    if (!nlp || !out)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_memory_zone_begin: an argument is missing or out of range");
     return nlp__zone_begin(nlp->vocab, out);
 }
 
@@ -263,7 +280,9 @@ nlp_status_t nlp_memory_zone_end(nlp_zone_t *zone) { return nlp__zone_end(zone);
 
 nlp_status_t nlp_tokenize(nlp_t *nlp, nlp_zone_t *zone, const char *text,
                           size_t len, nlp_doc_t **out) {
-    if (!nlp || !out || (!text && len)) return NLP_INVALID_ARG;
+    if (!nlp || !out || (!text && len))
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_tokenize: an argument is missing or out of range");
     *out = NULL;
     nlp_doc_t *doc;
     nlp_status_t st = nlp__doc_create(nlp->vocab, zone, text, len, &doc);
@@ -295,7 +314,9 @@ nlp_status_t nlp__run_components(nlp_t *nlp, nlp_doc_t *doc, size_t first) {
 }
 
 nlp_status_t nlp_process(nlp_t *nlp, nlp_doc_t *doc) {
-    if (!nlp) return NLP_INVALID_ARG;
+    if (!nlp)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_process: an argument is missing or out of range");
     nlp_status_t st = nlp__doc_check(doc);
     if (st) return st;
     /* The components' string ids must resolve in the Doc's vocabulary. */
@@ -319,7 +340,9 @@ nlp_status_t nlp_doc_from_words(nlp_t *nlp, nlp_zone_t *zone,
                                 const char *const *words, const size_t *lens,
                                 const uint8_t *spaces, size_t n,
                                 nlp_doc_t **out) {
-    if (!nlp || !out) return NLP_INVALID_ARG;
+    if (!nlp || !out)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_doc_from_words: an argument is missing or out of range");
     return nlp__doc_from_words(nlp->vocab, zone, words, lens, spaces, n, out);
 }
 
@@ -333,7 +356,8 @@ const char *nlp_component_name(const nlp_t *nlp, size_t i) {
 nlp_status_t nlp_component_labels(const nlp_t *nlp, size_t i,
                                   const char **labels, size_t cap, size_t *n) {
     if (!nlp || i >= nlp->n_components || !n || (!labels && cap))
-        return NLP_INVALID_ARG;
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_component_labels: an argument is missing or out of range");
     const nlp__component_t *c = nlp->components[i];
     if (!c->ops->labels) {
         *n = 0;

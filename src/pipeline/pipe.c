@@ -305,7 +305,9 @@ static nlp_status_t run_pipe(nlp_t *nlp, const nlp_pipe_options_t *options,
                              nlp_pipe_output_fn output, void *ctx,
                              source_t *src,
                              nlp_status_t (*prepare)(source_t *, pipe_run_t *)) {
-    if (!nlp || !output) return NLP_INVALID_ARG;
+    if (!nlp || !output)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_pipe: no pipeline or no output function");
     pipe_run_t run;
     nlp_status_t st = run_init(&run, nlp, options, output, ctx);
     if (!st && prepare) st = prepare(src, &run);
@@ -344,7 +346,9 @@ nlp_status_t nlp_pipe_texts(nlp_t *nlp, const char *const *texts,
                             const size_t *lens, size_t n,
                             const nlp_pipe_options_t *options,
                             nlp_pipe_output_fn output, void *ctx) {
-    if (!texts && n) return NLP_INVALID_ARG;
+    if (!texts && n)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_pipe_texts: an argument is missing or out of range");
     array_source_t src = {{array_fill}, texts, lens, n, 0};
     return run_pipe(nlp, options, output, ctx, &src.base, NULL);
 }
@@ -409,7 +413,9 @@ static nlp_status_t pull_fill(source_t *self, pipe_run_t *run, size_t *n) {
 nlp_status_t nlp_pipe_pull(nlp_t *nlp, nlp_pipe_input_fn input, void *input_ctx,
                            const nlp_pipe_options_t *options,
                            nlp_pipe_output_fn output, void *ctx) {
-    if (!nlp || !input) return NLP_INVALID_ARG;
+    if (!nlp || !input)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_pipe_pull: an argument is missing or out of range");
     pull_source_t src = {{pull_fill}, input, input_ctx, nlp->alloc, NULL, 0, 0};
     nlp_status_t st = run_pipe(nlp, options, output, ctx, &src.base, NULL);
     nlp__free(nlp->alloc, src.buf);
@@ -544,7 +550,9 @@ static nlp_status_t file_prepare(source_t *self, pipe_run_t *run) {
 
 nlp_status_t nlp_pipe_fd(nlp_t *nlp, int fd, const nlp_pipe_options_t *options,
                          nlp_pipe_output_fn output, void *ctx) {
-    if (!nlp || !output || fd < 0) return NLP_INVALID_ARG;
+    if (!nlp || !output || fd < 0)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_pipe_fd: an argument is missing or out of range");
     file_source_t src = {.base = {file_fill}, .alloc = nlp->alloc};
     src.split = options ? options->split : NLP_SPLIT_LINES;
     nlp_status_t st = nlp__chunk_reader_open(nlp->alloc, fd,
@@ -566,7 +574,9 @@ nlp_status_t nlp_pipe_fd(nlp_t *nlp, int fd, const nlp_pipe_options_t *options,
 nlp_status_t nlp_pipe_file(nlp_t *nlp, const char *path,
                            const nlp_pipe_options_t *options,
                            nlp_pipe_output_fn output, void *ctx) {
-    if (!nlp || !path || !output) return NLP_INVALID_ARG;
+    if (!nlp || !path || !output)
+        return nlp__fail(NLP_INVALID_ARG,
+            "nlp_pipe_file: an argument is missing or out of range");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return nlp__fail(NLP_IO, "%s: %s", path, strerror(errno));
     nlp_status_t st = nlp_pipe_fd(nlp, fd, options, output, ctx);
