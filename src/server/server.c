@@ -537,6 +537,12 @@ nlp_server_t *nlp_server_start(nlp_t *nlp, const nlp_server_options_t *opts,
                      MHD_USE_ERROR_LOG;
     /* A pool of one is MHD's single polling thread. */
     unsigned pool = srv->opts.threads > 1 ? srv->opts.threads : 0;
+    /* The pool size goes in only when there is a pool: MHD warns on a size
+     * of 0 (an array that starts with MHD_OPTION_END is empty). */
+    struct MHD_OptionItem pool_option[] = {
+        {pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
     if (!(srv->info_json = build_info(nlp, &srv->opts))) {
         snprintf(err, err_cap, "out of memory");
         goto fail;
@@ -551,7 +557,7 @@ nlp_server_t *nlp_server_start(nlp_t *nlp, const nlp_server_options_t *opts,
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)opts->port, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, addr->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, pool,
+        MHD_OPTION_ARRAY, pool_option,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, LISTEN_BACKLOG,
