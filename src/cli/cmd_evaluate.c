@@ -40,7 +40,8 @@ int nlp_cli_evaluate(int argc, char **argv) {
                                 "exclude each other\n");
                 return usage();
             }
-            input = argv[i][2] == 'g' ? NLP__EVAL_GOLD_TOKENS : NLP__EVAL_RAW_LINES;
+            input = !strcmp(argv[i], "--gold-tokens") ? NLP__EVAL_GOLD_TOKENS
+                                                       : NLP__EVAL_RAW_LINES;
         } else if (!strcmp(argv[i], "--blank")) {
             blank = 1;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {

@@ -6,6 +6,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "io/bom.h"
 
 static int usage(void) {
     fprintf(stderr,
@@ -78,8 +79,7 @@ int nlp_cli_tokenize(int argc, char **argv) {
     /* One zone per line keeps memory flat however many new words come. */
     for (int first = 1; (len = getline(&line, &cap, in)) >= 0; first = 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
-        /* A byte order mark marks the encoding, it is not text. */
-        size_t skip = first && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3) ? 3 : 0;
+        size_t skip = first ? nlp__bom_len(line, (size_t)len) : 0;
         nlp_zone_t *zone;
         nlp_doc_t *doc;
         if ((st = nlp_memory_zone_begin(nlp, &zone)) ||

@@ -243,14 +243,21 @@ static nlp__corpus_t *read_corpus(const char *path, int iob2) {
     return c;
 }
 
+/* The trainer named at *p in a --pipeline that check_pipeline accepted;
+ * moves *p past the name and its comma. */
+static const trainer_t *next_trainer(const char **p) {
+    size_t len = strcspn(*p, ",");
+    const trainer_t *t = find_trainer(*p, len);
+    *p += len + ((*p)[len] == ',');
+    return t;
+}
+
 /* Reads the corpora the pipeline's components train on (corpora[0, 1]:
  * --train and --dev; [2, 3]: --ner-train and --ner-dev), all before any
  * training, so a bad file is reported at once. Returns 0 on success. */
 static int read_corpora(const train_args_t *a, nlp__corpus_t *corpora[4]) {
     for (const char *p = a->pipeline; *p;) {
-        size_t len = strcspn(p, ",");
-        const trainer_t *t = find_trainer(p, len); /* checked by check_pipeline */
-        p += len + (p[len] == ',');
+        const trainer_t *t = next_trainer(&p);
         const char *paths[2] = {t->wants_ner_data ? a->ner_train : a->train,
                                 t->wants_ner_data ? a->ner_dev : a->dev};
         for (int k = 0; k < 2; k++) {
@@ -283,11 +290,9 @@ int nlp_cli_train(int argc, char **argv) {
         read_corpora(&a, corpora))
         goto out;
     for (const char *p = a.pipeline; *p;) {
-        size_t len = strcspn(p, ",");
-        const trainer_t *t = find_trainer(p, len); /* checked by check_pipeline */
-        p += len + (p[len] == ',');
-        nlp__corpus_t **train = &corpora[t->wants_ner_data * 2];
-        nlp__corpus_t **dev = &corpora[t->wants_ner_data * 2 + 1];
+        const trainer_t *t = next_trainer(&p);
+        nlp__corpus_t *train = corpora[t->wants_ner_data * 2];
+        nlp__corpus_t *dev = corpora[t->wants_ner_data * 2 + 1];
         nlp__train_opts_t opts = {.epochs = a.epochs, .seed = a.seed, .log = stderr,
                                   .gazetteer = gazetteer,
                                   .gazetteer_len = gazetteer_len};
@@ -298,8 +303,8 @@ int nlp_cli_train(int argc, char **argv) {
         if (t->train_jackknifed && n_done) {
             nlp__train_opts_t quiet = opts;
             quiet.log = NULL;
-            if ((st = nlp__jackknife_extend(&jack, nlp->vocab, done, n_done, *train,
-                                            *dev, &quiet, stderr))) {
+            if ((st = nlp__jackknife_extend(&jack, nlp->vocab, done, n_done, train,
+                                            dev, &quiet, stderr))) {
                 nlp_cli_error("jackknife", st);
                 goto out;
             }
@@ -310,11 +315,11 @@ int nlp_cli_train(int argc, char **argv) {
         const nlp__component_t *const *upstream =
             (const nlp__component_t *const *)nlp->components;
         if (jackknifed)
-            st = t->train_jackknifed(nlp->vocab, *train, *dev, upstream,
+            st = t->train_jackknifed(nlp->vocab, train, dev, upstream,
                                      nlp->n_components, jack.folds,
                                      NLP__JACKKNIFE_FOLDS, &opts, &c);
         else
-            st = t->train(nlp->vocab, *train, *dev, upstream, nlp->n_components,
+            st = t->train(nlp->vocab, train, dev, upstream, nlp->n_components,
                           &opts, &c);
         if (st) {
             nlp_cli_error(t->name, st);

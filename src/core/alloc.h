@@ -33,6 +33,11 @@ char *nlp__strndup(const nlp_allocator_t *a, const char *s, size_t len);
  * `status`, so error paths read `return nlp__fail(NLP_FORMAT, "line %d", n);`. */
 nlp_status_t nlp__fail(nlp_status_t status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The failure of a public call given a NULL or out-of-range argument, with a
+ * detail naming the call (so no earlier failure's detail is left behind). */
+#define NLP__FAIL_ARGUMENTS()                                                  \
+    nlp__fail(NLP_INVALID_ARG, "%s: an argument is missing or out of range",  \
+              __func__)
 /* Clears the calling thread's detail message. */
 void nlp__clear_error(void);
 

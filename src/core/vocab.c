@@ -194,9 +194,7 @@ const nlp__string_t *nlp__vocab_intern(nlp_vocab_t *v, nlp_zone_t *zone,
 
 nlp_status_t nlp_vocab_add_string(nlp_vocab_t *v, nlp_zone_t *zone,
                                   const char *s, size_t len, nlp_hash_t *out) {
-    if (!v || (!s && len) || !out)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_vocab_add_string: an argument is missing or out of range");
+    if (!v || (!s && len) || !out) return NLP__FAIL_ARGUMENTS();
     /* Checked first: an ended zone's tables must not be searched. */
     nlp_status_t st = nlp__zone_check(v, zone);
     if (st) return st;
@@ -206,9 +204,7 @@ nlp_status_t nlp_vocab_add_string(nlp_vocab_t *v, nlp_zone_t *zone,
 
 nlp_status_t nlp_vocab_string(const nlp_vocab_t *v, const nlp_zone_t *zone,
                               nlp_hash_t id, const char **s, size_t *len) {
-    if (!v || !s)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_vocab_string: an argument is missing or out of range");
+    if (!v || !s) return NLP__FAIL_ARGUMENTS();
     if (zone && nlp__zone_check(v, zone)) return NLP_STALE_HANDLE;
     const nlp__string_t *e =
         id == 0 ? (const nlp__string_t *)&empty_string
@@ -248,9 +244,7 @@ static nlp_status_t register_permanent(nlp_vocab_t *v, nlp__lexeme_entry_t *e) {
 nlp_status_t nlp_vocab_get_lexeme(nlp_vocab_t *v, nlp_zone_t *zone,
                                   const char *s, size_t len,
                                   const nlp_lexeme_t **out) {
-    if (!v || (!s && len) || !out)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_vocab_get_lexeme: an argument is missing or out of range");
+    if (!v || (!s && len) || !out) return NLP__FAIL_ARGUMENTS();
     *out = NULL;
     nlp_status_t st = nlp__zone_check(v, zone);
     if (st) return st;
@@ -288,9 +282,7 @@ nlp_status_t nlp_vocab_get_lexeme(nlp_vocab_t *v, nlp_zone_t *zone,
 nlp_status_t nlp_vocab_find_lexeme(const nlp_vocab_t *v, const nlp_zone_t *zone,
                                    const char *s, size_t len,
                                    const nlp_lexeme_t **out) {
-    if (!v || (!s && len) || !out)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_vocab_find_lexeme: an argument is missing or out of range");
+    if (!v || (!s && len) || !out) return NLP__FAIL_ARGUMENTS();
     if (zone && nlp__zone_check(v, zone)) return NLP_STALE_HANDLE;
     *out = nlp__vocab_find_lexeme_hashed(v, zone, nlp_hash_string(s, len), s,
                                          len);

@@ -37,9 +37,7 @@ nlp_status_t nlp_doc_to_json(const nlp_doc_t *doc, nlp_write_fn write,
                              void *ctx) {
     nlp_status_t st = nlp__doc_check(doc);
     if (st) return st;
-    if (!write)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_doc_to_json: an argument is missing or out of range");
+    if (!write) return NLP__FAIL_ARGUMENTS();
     nlp__writer_t w;
     nlp__writer_init(&w, write, ctx);
     nlp__writer_puts(&w, "{\"text\":");
@@ -124,9 +122,7 @@ nlp_status_t nlp_doc_to_conllu(const nlp_doc_t *doc, nlp_write_fn write,
                                void *ctx) {
     nlp_status_t st = nlp__doc_check(doc);
     if (st) return st;
-    if (!write)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_doc_to_conllu: an argument is missing or out of range");
+    if (!write) return NLP__FAIL_ARGUMENTS();
     nlp__writer_t w;
     nlp__writer_init(&w, write, ctx);
     for (uint32_t start = 0, end; start < doc->n_tokens; start = end) {

@@ -2,6 +2,7 @@
  * loading a file into the arena, cutting lines and fields in place, and
  * collecting the words of one sentence. */
 #include "corpus_reader.h"
+#include "io/bom.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,8 +156,7 @@ static nlp_status_t load_text(nlp__corpus_t *c, const char *path,
     if (nul)
         return nlp__fail(NLP_FORMAT, "%s:%u: NUL byte in the text", path,
                          count_lines(text, nul));
-    static const char bom[] = "\xEF\xBB\xBF";
-    if (len >= 3 && memcmp(text, bom, 3) == 0) text += 3;
+    text += nlp__bom_len(text, len);
     r->path = path;
     r->cur = text;
     r->end = end;

@@ -17,20 +17,20 @@
 #define WORD_STATS_PREFIX "vocab."
 #define WORD_STATS_SUFFIX "word_stats"
 
-/* A caller's allocator must give all three functions (NULL: the default). */
-static int allocator_complete(const nlp_allocator_t *alloc) {
-    return !alloc || (alloc->malloc_fn && alloc->realloc_fn && alloc->free_fn);
+/* A caller's allocator must give all three functions (NULL: the default);
+ * `call` names the public call in the detail. */
+static nlp_status_t check_allocator(const nlp_allocator_t *alloc, const char *call) {
+    if (!alloc || (alloc->malloc_fn && alloc->realloc_fn && alloc->free_fn)) return NLP_OK;
+    return nlp__fail(NLP_INVALID_ARG, "%s: the allocator lacks one of its three functions",
+                     call);
 }
 
 nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
                               nlp_t **out) {
-    if (!out)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_create_blank: an argument is missing or out of range");
+    if (!out) return NLP__FAIL_ARGUMENTS();
     *out = NULL;
-    if (!allocator_complete(alloc))
-        return nlp__fail(NLP_INVALID_ARG, "nlp_create_blank: the allocator "
-                                          "lacks one of its three functions");
+    nlp_status_t st = check_allocator(alloc, __func__);
+    if (st) return st;
     if (!lang) lang = "en";
     const nlp__lex_lang_t *lex_lang = nlp__lex_lang_for(lang);
     if (!lex_lang)
@@ -41,7 +41,6 @@ nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
     nlp->alloc = alloc;
     nlp__chunk_cache_init(&nlp->scratch_cache, alloc, SCRATCH_CHUNK, 4);
     nlp__arena_init(&nlp->scratch, &nlp->scratch_cache);
-    nlp_status_t st;
     if ((st = nlp__vocab_create(alloc, lex_lang, &nlp->vocab)) ||
         (st = nlp__tokenizer_create(nlp->vocab, lang, &nlp->tokenizer)) ||
         (st = nlp__space_ids_init(nlp->vocab, &nlp->space)) ||
@@ -216,15 +215,12 @@ nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
 
 nlp_status_t nlp_load_exclude(const char *path, const char *exclude,
                               const nlp_allocator_t *alloc, nlp_t **out) {
-    if (!path || !out)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_load_exclude: an argument is missing or out of range");
+    if (!path || !out) return NLP__FAIL_ARGUMENTS();
     *out = NULL;
-    if (!allocator_complete(alloc))
-        return nlp__fail(NLP_INVALID_ARG, "nlp_load: the allocator lacks "
-                                          "one of its three functions");
+    nlp_status_t st = check_allocator(alloc, "nlp_load");
+    if (st) return st;
     nlp__model_reader_t *model;
-    nlp_status_t st = nlp__model_reader_open(path, alloc, &model);
+    st = nlp__model_reader_open(path, alloc, &model);
     if (st) return st;
     const void *meta;
     size_t meta_len;
@@ -270,9 +266,7 @@ nlp_status_t nlp_load_default(const nlp_allocator_t *alloc, nlp_t **out) {
 nlp_vocab_t *nlp_get_vocab(nlp_t *nlp) { return nlp ? nlp->vocab : NULL; }
 
 nlp_status_t nlp_memory_zone_begin(nlp_t *nlp, nlp_zone_t **out) {
-    if (!nlp || !out)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_memory_zone_begin: an argument is missing or out of range");
+    if (!nlp || !out) return NLP__FAIL_ARGUMENTS();
     return nlp__zone_begin(nlp->vocab, out);
 }
 
@@ -280,9 +274,7 @@ nlp_status_t nlp_memory_zone_end(nlp_zone_t *zone) { return nlp__zone_end(zone);
 
 nlp_status_t nlp_tokenize(nlp_t *nlp, nlp_zone_t *zone, const char *text,
                           size_t len, nlp_doc_t **out) {
-    if (!nlp || !out || (!text && len))
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_tokenize: an argument is missing or out of range");
+    if (!nlp || !out || (!text && len)) return NLP__FAIL_ARGUMENTS();
     *out = NULL;
     nlp_doc_t *doc;
     nlp_status_t st = nlp__doc_create(nlp->vocab, zone, text, len, &doc);
@@ -314,9 +306,7 @@ nlp_status_t nlp__run_components(nlp_t *nlp, nlp_doc_t *doc, size_t first) {
 }
 
 nlp_status_t nlp_process(nlp_t *nlp, nlp_doc_t *doc) {
-    if (!nlp)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_process: an argument is missing or out of range");
+    if (!nlp) return NLP__FAIL_ARGUMENTS();
     nlp_status_t st = nlp__doc_check(doc);
     if (st) return st;
     /* The components' string ids must resolve in the Doc's vocabulary. */
@@ -340,9 +330,7 @@ nlp_status_t nlp_doc_from_words(nlp_t *nlp, nlp_zone_t *zone,
                                 const char *const *words, const size_t *lens,
                                 const uint8_t *spaces, size_t n,
                                 nlp_doc_t **out) {
-    if (!nlp || !out)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_doc_from_words: an argument is missing or out of range");
+    if (!nlp || !out) return NLP__FAIL_ARGUMENTS();
     return nlp__doc_from_words(nlp->vocab, zone, words, lens, spaces, n, out);
 }
 
@@ -356,8 +344,7 @@ const char *nlp_component_name(const nlp_t *nlp, size_t i) {
 nlp_status_t nlp_component_labels(const nlp_t *nlp, size_t i,
                                   const char **labels, size_t cap, size_t *n) {
     if (!nlp || i >= nlp->n_components || !n || (!labels && cap))
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_component_labels: an argument is missing or out of range");
+        return NLP__FAIL_ARGUMENTS();
     const nlp__component_t *c = nlp->components[i];
     if (!c->ops->labels) {
         *n = 0;

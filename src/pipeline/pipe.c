@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "core/alloc.h"
+#include "io/bom.h"
 #include "core/vocab.h"
 #include "io/chunk_reader.h"
 #include "nlp.h"
@@ -346,9 +347,7 @@ nlp_status_t nlp_pipe_texts(nlp_t *nlp, const char *const *texts,
                             const size_t *lens, size_t n,
                             const nlp_pipe_options_t *options,
                             nlp_pipe_output_fn output, void *ctx) {
-    if (!texts && n)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_pipe_texts: an argument is missing or out of range");
+    if (!texts && n) return NLP__FAIL_ARGUMENTS();
     array_source_t src = {{array_fill}, texts, lens, n, 0};
     return run_pipe(nlp, options, output, ctx, &src.base, NULL);
 }
@@ -413,9 +412,7 @@ static nlp_status_t pull_fill(source_t *self, pipe_run_t *run, size_t *n) {
 nlp_status_t nlp_pipe_pull(nlp_t *nlp, nlp_pipe_input_fn input, void *input_ctx,
                            const nlp_pipe_options_t *options,
                            nlp_pipe_output_fn output, void *ctx) {
-    if (!nlp || !input)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_pipe_pull: an argument is missing or out of range");
+    if (!nlp || !input) return NLP__FAIL_ARGUMENTS();
     pull_source_t src = {{pull_fill}, input, input_ctx, nlp->alloc, NULL, 0, 0};
     nlp_status_t st = run_pipe(nlp, options, output, ctx, &src.base, NULL);
     nlp__free(nlp->alloc, src.buf);
@@ -469,12 +466,7 @@ static void load_and_split(file_source_t *fs, size_t c) {
         st = add_span(fs, l, (nlp__doc_span_t){0, len, len});
     } else {
         nlp__doc_span_t span;
-        /* A UTF-8 byte order mark marks the file's encoding; it is not
-         * text of the first document. */
-        size_t first = chunk->start == 0 && len >= 3 &&
-                               memcmp(chunk->data, "\xEF\xBB\xBF", 3) == 0
-                           ? 3
-                           : 0;
+        size_t first = chunk->start == 0 ? nlp__bom_len(chunk->data, len) : 0;
         for (size_t pos = first; !st && nlp__next_doc(chunk->data, len, pos, fs->split, &span);
              pos = span.next)
             st = add_span(fs, l, span);
@@ -550,9 +542,7 @@ static nlp_status_t file_prepare(source_t *self, pipe_run_t *run) {
 
 nlp_status_t nlp_pipe_fd(nlp_t *nlp, int fd, const nlp_pipe_options_t *options,
                          nlp_pipe_output_fn output, void *ctx) {
-    if (!nlp || !output || fd < 0)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_pipe_fd: an argument is missing or out of range");
+    if (!nlp || !output || fd < 0) return NLP__FAIL_ARGUMENTS();
     file_source_t src = {.base = {file_fill}, .alloc = nlp->alloc};
     src.split = options ? options->split : NLP_SPLIT_LINES;
     nlp_status_t st = nlp__chunk_reader_open(nlp->alloc, fd,
@@ -574,9 +564,7 @@ nlp_status_t nlp_pipe_fd(nlp_t *nlp, int fd, const nlp_pipe_options_t *options,
 nlp_status_t nlp_pipe_file(nlp_t *nlp, const char *path,
                            const nlp_pipe_options_t *options,
                            nlp_pipe_output_fn output, void *ctx) {
-    if (!nlp || !path || !output)
-        return nlp__fail(NLP_INVALID_ARG,
-            "nlp_pipe_file: an argument is missing or out of range");
+    if (!nlp || !path || !output) return NLP__FAIL_ARGUMENTS();
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return nlp__fail(NLP_IO, "%s: %s", path, strerror(errno));
     nlp_status_t st = nlp_pipe_fd(nlp, fd, options, output, ctx);
