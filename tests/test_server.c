@@ -728,6 +728,33 @@ static void test_sigterm_finishes_request_in_flight(void **state) {
     assert_int_equal(server_wait(&s, 20), 0);
 }
 
+/* A server with one thread answers, and its log holds no warning from
+ * libmicrohttpd (a thread-pool size of 0 used to make it print one). */
+static void test_one_thread_server_logs_no_warning(void **state) {
+    (void)state;
+    require_server();
+    server_t s;
+    const char *args[] = {"--blank", "--threads", "1", NULL};
+    assert_int_equal(server_start(&s, args), 0);
+    conn_t *c = malloc(sizeof *c);
+    c->fd = -1;
+    c->port = s.port;
+    reply_t r;
+    assert_int_equal(request(c, "GET", "/health", NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    conn_close(c);
+    free(c);
+    char text[4096] = {0};
+    FILE *f = fopen(s.log_path, "r");
+    assert_non_null(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "listening on"));
+    assert_null(strcasestr(text, "warning"));
+    assert_int_equal(server_stop(&s), 0);
+}
+
 /* With the trained default model (when present), tokens carry the layers
  * of spaCy's Doc.to_json(). */
 static void test_parse_with_default_model_has_annotations(void **state) {
@@ -798,6 +825,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_route_is_404),
         cmocka_unit_test(test_wrong_method_is_405),
         cmocka_unit_test(test_load_keeps_memory_flat),
+        cmocka_unit_test(test_one_thread_server_logs_no_warning),
         cmocka_unit_test(test_load_without_zones_grows),
         cmocka_unit_test(test_sigterm_finishes_request_in_flight),
         cmocka_unit_test(test_parse_with_default_model_has_annotations),
