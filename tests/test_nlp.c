@@ -1,7 +1,8 @@
 /* The public load-and-parse path with the bundled model: under allocation
  * failure, failing each allocation of nlp_load, then each allocation of
- * nlp_parse in a zone and outside one, must give NLP_NOMEM, hand out
- * nothing and leak nothing, and the same pipeline must parse normally once
+ * nlp_parse in a zone and outside one, must give NLP_NOMEM with a detail of
+ * its own, hand out nothing and leak nothing, and the same pipeline must
+ * parse normally once
  * memory is back; loading with components left out; whitespace tokens. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -78,6 +79,9 @@ static void parse_sweep(const char *path, const char *text, int use_zone,
         test_alloc_init(&a);
         nlp_t *nlp;
         assert_int_equal(nlp_load(path, &a.iface, &nlp), NLP_OK);
+        /* An earlier failure whose detail must not be mistaken for this one's. */
+        assert_int_equal(nlp_vocab_add_string(nlp_get_vocab(nlp), NULL, "a", 1, NULL),
+                         NLP_INVALID_ARG);
         a.fail_at = a.total + k;
         nlp_zone_t *zone = NULL;
         nlp_doc_t *doc = NULL;
@@ -92,6 +96,9 @@ static void parse_sweep(const char *path, const char *text, int use_zone,
         } else {
             assert_int_equal(st, NLP_NOMEM);
             assert_null(doc);
+            assert_true(nlp_error_detail()[0] != '\0');
+            if (strstr(nlp_error_detail(), "nlp_vocab_add_string"))
+                fail_msg("allocation %ld failed with the earlier failure's detail", k);
         }
         if (zone) assert_int_equal(nlp_memory_zone_end(zone), NLP_OK);
         else nlp_doc_free(doc);

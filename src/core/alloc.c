@@ -72,8 +72,10 @@ char *nlp__strndup(const nlp_allocator_t *a, const char *s, size_t len) {
 }
 
 static _Thread_local char error_detail[512];
+static _Thread_local uint64_t n_failures;
 
 nlp_status_t nlp__fail(nlp_status_t status, const char *fmt, ...) {
+    n_failures++;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(error_detail, sizeof error_detail, fmt, ap);
@@ -82,5 +84,13 @@ nlp_status_t nlp__fail(nlp_status_t status, const char *fmt, ...) {
 }
 
 void nlp__clear_error(void) { error_detail[0] = '\0'; }
+
+uint64_t nlp__failures(void) { return n_failures; }
+
+nlp_status_t nlp__name_failure(nlp_status_t status, uint64_t mark, const char *who) {
+    if (status != NLP_OK && n_failures == mark)
+        nlp__fail(status, "%s: %s", who, nlp_strerror(status));
+    return status;
+}
 
 const char *nlp_error_detail(void) { return error_detail; }

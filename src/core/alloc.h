@@ -40,6 +40,12 @@ nlp_status_t nlp__fail(nlp_status_t status, const char *fmt, ...)
               __func__)
 /* Clears the calling thread's detail message. */
 void nlp__clear_error(void);
+/* How many failures nlp__fail has recorded on the calling thread. */
+uint64_t nlp__failures(void);
+/* Returns `status`. A failure that recorded no detail since `mark` (an
+ * earlier nlp__failures()) gets one, "WHO: <nlp_strerror text>", so the
+ * detail a caller reads never describes an older failure. */
+nlp_status_t nlp__name_failure(nlp_status_t status, uint64_t mark, const char *who);
 
 /* True when a * b overflows size_t. */
 static inline int nlp__mul_overflows(size_t a, size_t b) {

@@ -64,9 +64,10 @@ nlp_status_t nlp__run_components_on(const nlp__component_t *const *components,
                                     size_t n, nlp_doc_t *doc,
                                     nlp__arena_t *scratch) {
     for (size_t i = 0; i < n; i++) {
+        uint64_t mark = nlp__failures();
         nlp_status_t st = components[i]->ops->process(components[i], doc, scratch);
         nlp__arena_reset(scratch);
-        if (st) return st;
+        if (st) return nlp__name_failure(st, mark, components[i]->ops->name);
     }
     return NLP_OK;
 }

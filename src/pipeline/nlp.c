@@ -267,7 +267,8 @@ nlp_vocab_t *nlp_get_vocab(nlp_t *nlp) { return nlp ? nlp->vocab : NULL; }
 
 nlp_status_t nlp_memory_zone_begin(nlp_t *nlp, nlp_zone_t **out) {
     if (!nlp || !out) return NLP__FAIL_ARGUMENTS();
-    return nlp__zone_begin(nlp->vocab, out);
+    uint64_t mark = nlp__failures();
+    return nlp__name_failure(nlp__zone_begin(nlp->vocab, out), mark, __func__);
 }
 
 nlp_status_t nlp_memory_zone_end(nlp_zone_t *zone) { return nlp__zone_end(zone); }
@@ -277,11 +278,12 @@ nlp_status_t nlp_tokenize(nlp_t *nlp, nlp_zone_t *zone, const char *text,
     if (!nlp || !out || (!text && len)) return NLP__FAIL_ARGUMENTS();
     *out = NULL;
     nlp_doc_t *doc;
+    uint64_t mark = nlp__failures();
     nlp_status_t st = nlp__doc_create(nlp->vocab, zone, text, len, &doc);
-    if (st) return st;
+    if (st) return nlp__name_failure(st, mark, __func__);
     if ((st = nlp__tokenizer_run(nlp->tokenizer, doc))) {
         nlp_doc_free(doc);
-        return st;
+        return nlp__name_failure(st, mark, "tokenizer");
     }
     *out = doc;
     return NLP_OK;
@@ -302,7 +304,10 @@ static nlp_status_t run_each(void *ctx, nlp_doc_t *doc) {
 nlp_status_t nlp__run_components(nlp_t *nlp, nlp_doc_t *doc, size_t first) {
     if (first >= nlp->n_components) return NLP_OK;
     run_args_t args = {nlp, first, doc->zone ? &doc->zone->scratch : &nlp->scratch};
-    return nlp__run_without_spaces(doc, args.scratch->cache, &nlp->space, run_each, &args);
+    uint64_t mark = nlp__failures();
+    return nlp__name_failure(
+        nlp__run_without_spaces(doc, args.scratch->cache, &nlp->space, run_each, &args),
+        mark, "pipeline");
 }
 
 nlp_status_t nlp_process(nlp_t *nlp, nlp_doc_t *doc) {
@@ -331,7 +336,9 @@ nlp_status_t nlp_doc_from_words(nlp_t *nlp, nlp_zone_t *zone,
                                 const uint8_t *spaces, size_t n,
                                 nlp_doc_t **out) {
     if (!nlp || !out) return NLP__FAIL_ARGUMENTS();
-    return nlp__doc_from_words(nlp->vocab, zone, words, lens, spaces, n, out);
+    uint64_t mark = nlp__failures();
+    return nlp__name_failure(nlp__doc_from_words(nlp->vocab, zone, words, lens, spaces, n, out),
+                             mark, __func__);
 }
 
 size_t nlp_n_components(const nlp_t *nlp) { return nlp ? nlp->n_components : 0; }
