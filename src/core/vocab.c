@@ -198,8 +198,9 @@ nlp_status_t nlp_vocab_add_string(nlp_vocab_t *v, nlp_zone_t *zone,
     /* Checked first: an ended zone's tables must not be searched. */
     nlp_status_t st = nlp__zone_check(v, zone);
     if (st) return st;
+    uint64_t mark = nlp__failures();
     nlp__vocab_intern(v, zone, s, len, out, &st);
-    return st;
+    return nlp__name_failure(st, mark, __func__);
 }
 
 nlp_status_t nlp_vocab_string(const nlp_vocab_t *v, const nlp_zone_t *zone,
@@ -241,23 +242,10 @@ static nlp_status_t register_permanent(nlp_vocab_t *v, nlp__lexeme_entry_t *e) {
     return nlp__table_put(&v->lexemes, e->lex.orth, e);
 }
 
-nlp_status_t nlp_vocab_get_lexeme(nlp_vocab_t *v, nlp_zone_t *zone,
-                                  const char *s, size_t len,
-                                  const nlp_lexeme_t **out) {
-    if (!v || (!s && len) || !out) return NLP__FAIL_ARGUMENTS();
-    *out = NULL;
-    nlp_status_t st = nlp__zone_check(v, zone);
-    if (st) return st;
-    if (len == 0) {
-        *out = &nlp__empty_lexeme;
-        return NLP_OK;
-    }
-    nlp_hash_t h = nlp_hash_string(s, len);
-    const nlp_lexeme_t *found = nlp__vocab_find_lexeme_hashed(v, zone, h, s, len);
-    if (found) {
-        *out = found;
-        return NLP_OK;
-    }
+/* Adds the lexeme of s[0..len), which the vocabulary lacks. */
+static nlp_status_t add_lexeme(nlp_vocab_t *v, nlp_zone_t *zone, const char *s,
+                               size_t len, const nlp_lexeme_t **out) {
+    nlp_status_t st;
     nlp_hash_t id;
     const nlp__string_t *orth = nlp__vocab_intern(v, zone, s, len, &id, &st);
     if (!orth) return st;
@@ -279,6 +267,28 @@ nlp_status_t nlp_vocab_get_lexeme(nlp_vocab_t *v, nlp_zone_t *zone,
     return NLP_OK;
 }
 
+nlp_status_t nlp_vocab_get_lexeme(nlp_vocab_t *v, nlp_zone_t *zone,
+                                  const char *s, size_t len,
+                                  const nlp_lexeme_t **out) {
+    if (!v || (!s && len) || !out) return NLP__FAIL_ARGUMENTS();
+    *out = NULL;
+    nlp_status_t st = nlp__zone_check(v, zone);
+    if (st) return st;
+    if (len == 0) {
+        *out = &nlp__empty_lexeme;
+        return NLP_OK;
+    }
+    nlp_hash_t h = nlp_hash_string(s, len);
+    const nlp_lexeme_t *found = nlp__vocab_find_lexeme_hashed(v, zone, h, s, len);
+    if (found) {
+        *out = found;
+        return NLP_OK;
+    }
+    /* Only adding can fail; the lookup above stays free of bookkeeping. */
+    uint64_t mark = nlp__failures();
+    return nlp__name_failure(add_lexeme(v, zone, s, len, out), mark, __func__);
+}
+
 nlp_status_t nlp_vocab_find_lexeme(const nlp_vocab_t *v, const nlp_zone_t *zone,
                                    const char *s, size_t len,
                                    const nlp_lexeme_t **out) {
@@ -286,7 +296,9 @@ nlp_status_t nlp_vocab_find_lexeme(const nlp_vocab_t *v, const nlp_zone_t *zone,
     if (zone && nlp__zone_check(v, zone)) return NLP_STALE_HANDLE;
     *out = nlp__vocab_find_lexeme_hashed(v, zone, nlp_hash_string(s, len), s,
                                          len);
-    return *out ? NLP_OK : NLP_NOT_FOUND;
+    return *out ? NLP_OK
+                : nlp__fail(NLP_NOT_FOUND, "%s: the vocabulary has no lexeme for "
+                            "this string", __func__);
 }
 
 size_t nlp_vocab_n_strings(const nlp_vocab_t *v) { return v ? v->strings.count : 0; }
