@@ -35,9 +35,15 @@ static const char *model_or_skip(void) {
 /* Loads the model at ctx (a path) with `alloc`. */
 static nlp_status_t load_attempt(void *ctx, const nlp_allocator_t *alloc) {
     nlp_t *nlp = NULL;
+    /* An earlier failure, whose detail must not stand for this one's. */
+    assert_int_equal(nlp_vocab_string(NULL, NULL, 0, NULL, NULL), NLP_INVALID_ARG);
     nlp_status_t st = nlp_load(ctx, alloc, &nlp);
     if (st == NLP_OK) assert_true(nlp_n_components(nlp) > 0);
     else assert_null(nlp);
+    if (st != NLP_OK) {
+        assert_true(nlp_error_detail()[0] != '\0');
+        assert_null(strstr(nlp_error_detail(), "nlp_vocab_string"));
+    }
     nlp_free(nlp);
     return st;
 }

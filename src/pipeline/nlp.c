@@ -186,7 +186,9 @@ static nlp_status_t load_components(nlp_t *nlp, const char *list,
         char prefix[64];
         snprintf(prefix, sizeof prefix, "%s.", kind->name);
         nlp__component_t *c;
-        if ((st = kind->load(nlp->vocab, nlp->model, prefix, &c))) return st;
+        uint64_t mark = nlp__failures();
+        if ((st = kind->load(nlp->vocab, nlp->model, prefix, &c)))
+            return nlp__name_failure(st, mark, kind->name);
         if ((st = nlp__add_component(nlp, c))) return st;
         size_t used = strlen(kept);
         snprintf(kept + used, sizeof kept - used, "%s%s", used ? "," : "", kind->name);
@@ -213,10 +215,8 @@ nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
     return nlp_load_exclude(path, NULL, alloc, out);
 }
 
-nlp_status_t nlp_load_exclude(const char *path, const char *exclude,
-                              const nlp_allocator_t *alloc, nlp_t **out) {
-    if (!path || !out) return NLP__FAIL_ARGUMENTS();
-    *out = NULL;
+static nlp_status_t load_exclude(const char *path, const char *exclude,
+                                 const nlp_allocator_t *alloc, nlp_t **out) {
     nlp_status_t st = check_allocator(alloc, "nlp_load");
     if (st) return st;
     nlp__model_reader_t *model;
@@ -246,6 +246,14 @@ nlp_status_t nlp_load_exclude(const char *path, const char *exclude,
 fail:
     nlp_free(probe);
     return st;
+}
+
+nlp_status_t nlp_load_exclude(const char *path, const char *exclude,
+                              const nlp_allocator_t *alloc, nlp_t **out) {
+    if (!path || !out) return NLP__FAIL_ARGUMENTS();
+    *out = NULL;
+    uint64_t mark = nlp__failures();
+    return nlp__name_failure(load_exclude(path, exclude, alloc, out), mark, path);
 }
 
 const char *nlp_default_model_path(void) {
