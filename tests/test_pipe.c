@@ -181,13 +181,52 @@ static void test_pipe_pull_copies_reused_buffers(void **state) {
     collected_free(&c);
 }
 
+static int count_docs(void *ctx, const nlp_pipe_result_t *r) {
+    (void)r;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* One attempt of the pipe's allocation-failure sweep: a blank pipeline
+ * on `alloc` runs three texts; a failure must carry a detail of its own. */
+static nlp_status_t pipe_attempt(void *ctx, const nlp_allocator_t *alloc) {
+    (void)ctx;
+    nlp_t *nlp = NULL;
+    nlp_status_t st = nlp_create_blank("en", alloc, &nlp);
+    if (st) return st;
+    const char *texts[] = {"One text.", "Another one, longer than the first.", ""};
+    nlp_pipe_options_t o = {.batch_size = 2, .n_threads = 1};
+    size_t n = 0;
+    /* An earlier failure, whose detail must not stand for this one's. */
+    assert_int_equal(nlp_vocab_string(NULL, NULL, 0, NULL, NULL), NLP_INVALID_ARG);
+    st = nlp_pipe_texts(nlp, texts, NULL, 3, &o, count_docs, &n);
+    if (st) {
+        assert_true(nlp_error_detail()[0] != '\0');
+        assert_null(strstr(nlp_error_detail(), "nlp_vocab_string"));
+    } else {
+        assert_int_equal(n, 3);
+    }
+    nlp_free(nlp);
+    return st;
+}
+
+static void test_pipe_out_of_memory_sweep(void **state) {
+    (void)state;
+    long failures = test_oom_sweep(pipe_attempt, NULL, 10000);
+    print_message("nlp_pipe_texts: %ld allocation failures, each refused cleanly\n", failures);
+}
+
 static void test_pipe_pull_input_error(void **state) {
     test_blank_nlp_t *f = *state;
     pull_state_t p = {.n = 100, .fail_at = 40};
     collected_t c;
     collected_init(&c);
     nlp_pipe_options_t o = {.batch_size = 16};
+    /* An earlier failure, whose detail must not stand for this one's. */
+    assert_int_equal(nlp_vocab_string(NULL, NULL, 0, NULL, NULL), NLP_INVALID_ARG);
     assert_int_equal(nlp_pipe_pull(f->nlp, pull_next, &p, &o, collect, &c), NLP_IO);
+    assert_true(nlp_error_detail()[0] != '\0');
+    assert_null(strstr(nlp_error_detail(), "nlp_vocab_string"));
     /* The two full batches before the failing one were delivered. */
     assert_int_equal(c.n, 32);
     collected_free(&c);
@@ -789,6 +828,7 @@ int main(void) {
         TEST_WITH_BLANK_NLP(test_pipe_texts_with_lengths),
         TEST_WITH_BLANK_NLP(test_pipe_pull_copies_reused_buffers),
         TEST_WITH_BLANK_NLP(test_pipe_pull_input_error),
+        cmocka_unit_test(test_pipe_out_of_memory_sweep),
         TEST_WITH_BLANK_NLP(test_pipe_early_stop),
         cmocka_unit_test(test_pipe_document_failure_is_reported),
         cmocka_unit_test(test_pipe_documents_over_the_size_limit_fail_alone),

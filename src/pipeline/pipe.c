@@ -310,11 +310,12 @@ static nlp_status_t run_pipe(nlp_t *nlp, const nlp_pipe_options_t *options,
         return nlp__fail(NLP_INVALID_ARG,
             "nlp_pipe: no pipeline or no output function");
     pipe_run_t run;
+    uint64_t mark = nlp__failures();
     nlp_status_t st = run_init(&run, nlp, options, output, ctx);
     if (!st && prepare) st = prepare(src, &run);
     if (!st) st = run_source(&run, src);
     run_free(&run);
-    return st;
+    return nlp__name_failure(st, mark, "nlp_pipe");
 }
 
 /* ---- array source ----------------------------------------------------- */
