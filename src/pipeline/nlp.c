@@ -25,11 +25,9 @@ static nlp_status_t check_allocator(const nlp_allocator_t *alloc, const char *ca
                      call);
 }
 
-nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
-                              nlp_t **out) {
-    if (!out) return NLP__FAIL_ARGUMENTS();
-    *out = NULL;
-    nlp_status_t st = check_allocator(alloc, __func__);
+static nlp_status_t create_blank(const char *lang, const nlp_allocator_t *alloc,
+                                 nlp_t **out) {
+    nlp_status_t st = check_allocator(alloc, "nlp_create_blank");
     if (st) return st;
     if (!lang) lang = "en";
     const nlp__lex_lang_t *lex_lang = nlp__lex_lang_for(lang);
@@ -50,6 +48,14 @@ nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
     }
     *out = nlp;
     return NLP_OK;
+}
+
+nlp_status_t nlp_create_blank(const char *lang, const nlp_allocator_t *alloc,
+                              nlp_t **out) {
+    if (!out) return NLP__FAIL_ARGUMENTS();
+    *out = NULL;
+    uint64_t mark = nlp__failures();
+    return nlp__name_failure(create_blank(lang, alloc, out), mark, __func__);
 }
 
 void nlp_free(nlp_t *nlp) {
