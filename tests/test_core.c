@@ -370,6 +370,31 @@ static void test_doc_text_tokens_and_json(void **state) {
     nlp_doc_free(doc);
 }
 
+static int refuse_write(void *ctx, const char *data, size_t len) {
+    (void)ctx;
+    (void)data;
+    (void)len;
+    return 1;
+}
+
+/* A write callback that asks to stop ends serialising with NLP_CANCELLED
+ * and a detail that says so. */
+static void test_doc_writers_stop_when_asked(void **state) {
+    fixture_t *f = *state;
+    const char *words[] = {"a", "b"};
+    size_t lens[] = {1, 1};
+    nlp_doc_t *doc = NULL;
+    assert_int_equal(nlp__doc_from_words(f->vocab, NULL, words, lens, NULL, 2, &doc),
+                     NLP_OK);
+    assert_int_equal(nlp_vocab_string(NULL, NULL, 0, NULL, NULL), NLP_INVALID_ARG);
+    assert_int_equal(nlp_doc_to_json(doc, refuse_write, NULL), NLP_CANCELLED);
+    assert_non_null(strstr(nlp_error_detail(), "write callback"));
+    assert_int_equal(nlp_vocab_string(NULL, NULL, 0, NULL, NULL), NLP_INVALID_ARG);
+    assert_int_equal(nlp_doc_to_conllu(doc, refuse_write, NULL), NLP_CANCELLED);
+    assert_non_null(strstr(nlp_error_detail(), "write callback"));
+    nlp_doc_free(doc);
+}
+
 /* CoNLL-U lines: newlines in the "# text" line and tabs and newlines in
  * the forms become spaces, so lines and columns stay intact; token numbers
  * count from 1. */
@@ -541,6 +566,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_doc_token_array_is_not_copied_into_the_arena, setup, teardown),
         cmocka_unit_test_setup_teardown(test_doc_text_tokens_and_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_doc_conllu_keeps_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_doc_writers_stop_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_steady_state_makes_no_system_allocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_million_cycles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zone_concurrent_threads, setup, teardown),

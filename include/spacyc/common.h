@@ -69,8 +69,9 @@ NLP_API const char *nlp_strerror(int status);
 /* The enum name without the prefix, e.g. "STALE_HANDLE"; never NULL. */
 NLP_API const char *nlp_status_name(int status);
 /* Details of the last failure on the calling thread (file name, line number,
- * offending value), or "" when there are none. Valid until the next failing
- * libspacyc call on this thread. */
+ * offending value; at least the call or component where it happened, as in
+ * "tagger: out of memory"), or "" when there are none. Every failing call
+ * replaces it. Valid until the next failing libspacyc call on this thread. */
 NLP_API const char *nlp_error_detail(void);
 
 /* Optional allocator, passed when an nlp_t is created. All three functions

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "core/alloc.h"
+
 void nlp__writer_init(nlp__writer_t *w, nlp_write_fn write, void *ctx) {
     w->write = write;
     w->ctx = ctx;
@@ -111,5 +113,6 @@ void nlp__writer_json_string(nlp__writer_t *w, const char *s, size_t len) {
 
 nlp_status_t nlp__writer_finish(nlp__writer_t *w) {
     flush(w);
-    return w->stopped ? NLP_CANCELLED : NLP_OK;
+    return w->stopped ? nlp__fail(NLP_CANCELLED, "the write callback asked to stop")
+                      : NLP_OK;
 }
