@@ -201,8 +201,8 @@ static void assert_fresh_detail(void) {
 }
 
 /* One attempt of the pipe's allocation-failure sweep: a blank pipeline
- * on `alloc` runs three texts; each failure must carry a detail of its
- * own, not an earlier failure's. */
+ * on `alloc` runs three texts, then a file of two lines; each failure must
+ * carry a detail of its own, not an earlier failure's. */
 static nlp_status_t pipe_attempt(void *ctx, const nlp_allocator_t *alloc) {
     (void)ctx;
     nlp_t *nlp = NULL;
@@ -219,6 +219,14 @@ static nlp_status_t pipe_attempt(void *ctx, const nlp_allocator_t *alloc) {
     st = nlp_pipe_texts(nlp, texts, NULL, 3, &o, count_docs, &n);
     if (st) assert_fresh_detail();
     else assert_int_equal(n, 3);
+    if (!st) {
+        static const char file_text[] = "A first line.\nA second one.\n";
+        set_stale_detail();
+        st = nlp_pipe_file(nlp, test_write_temp(file_text, sizeof file_text - 1), &o,
+                           count_docs, &n);
+        if (st) assert_fresh_detail();
+        else assert_int_equal(n, 5);
+    }
     nlp_free(nlp);
     return st;
 }
@@ -226,7 +234,7 @@ static nlp_status_t pipe_attempt(void *ctx, const nlp_allocator_t *alloc) {
 static void test_pipe_out_of_memory_sweep(void **state) {
     (void)state;
     long failures = test_oom_sweep(pipe_attempt, NULL, 10000);
-    print_message("nlp_pipe_texts: %ld allocation failures, each refused cleanly\n", failures);
+    print_message("nlp_pipe_texts and nlp_pipe_file: %ld allocation failures, each refused cleanly\n", failures);
 }
 
 static void test_pipe_pull_input_error(void **state) {

@@ -546,10 +546,11 @@ nlp_status_t nlp_pipe_fd(nlp_t *nlp, int fd, const nlp_pipe_options_t *options,
     if (!nlp || !output || fd < 0) return NLP__FAIL_ARGUMENTS();
     file_source_t src = {.base = {file_fill}, .alloc = nlp->alloc};
     src.split = options ? options->split : NLP_SPLIT_LINES;
+    uint64_t mark = nlp__failures();
     nlp_status_t st = nlp__chunk_reader_open(nlp->alloc, fd,
                                              options ? options->chunk_bytes : 0,
                                              src.split, &src.reader);
-    if (st) return st;
+    if (st) return nlp__name_failure(st, mark, __func__);
     nlp__chunk_reader_limit_docs(src.reader, options ? options->max_doc_bytes : 0);
     st = run_pipe(nlp, options, output, ctx, &src.base, file_prepare);
     for (size_t c = 0; c < src.max_chunks; c++) {
