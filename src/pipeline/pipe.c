@@ -465,7 +465,7 @@ static void load_and_split(file_source_t *fs, size_t c) {
         /* One document, unread; its length (with its line ending) is over
          * the limit, which is all parse_item looks at. */
         st = add_span(fs, l, (nlp__doc_span_t){0, len, len});
-    } else {
+    } else if (!st) { /* a chunk that failed to load has no data to split */
         nlp__doc_span_t span;
         size_t first = chunk->start == 0 ? nlp__bom_len(chunk->data, len) : 0;
         for (size_t pos = first; !st && nlp__next_doc(chunk->data, len, pos, fs->split, &span);
