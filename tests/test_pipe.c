@@ -187,44 +187,31 @@ static int count_docs(void *ctx, const nlp_pipe_result_t *r) {
     return 0;
 }
 
-/* Makes a failure (a refused argument) whose detail a later failure must
- * not leave standing. */
-static void set_stale_detail(void) {
-    assert_int_equal(nlp_vocab_string(NULL, NULL, 0, NULL, NULL), NLP_INVALID_ARG);
-}
-
-/* Fails the test when the calling thread's detail is empty or is still
- * the one set_stale_detail() left. */
-static void assert_fresh_detail(void) {
-    assert_true(nlp_error_detail()[0] != '\0');
-    assert_null(strstr(nlp_error_detail(), "nlp_vocab_string"));
-}
-
 /* One attempt of the pipe's allocation-failure sweep: a blank pipeline
  * on `alloc` runs three texts, then a file of two lines; each failure must
  * carry a detail of its own, not an earlier failure's. */
 static nlp_status_t pipe_attempt(void *ctx, const nlp_allocator_t *alloc) {
     (void)ctx;
     nlp_t *nlp = NULL;
-    set_stale_detail();
+    test_set_stale_detail();
     nlp_status_t st = nlp_create_blank("en", alloc, &nlp);
     if (st) {
-        assert_fresh_detail();
+        assert_true(test_detail_is_fresh());
         return st;
     }
     const char *texts[] = {"One text.", "Another one, longer than the first.", ""};
     nlp_pipe_options_t o = {.batch_size = 2, .n_threads = 1};
     size_t n = 0;
-    set_stale_detail();
+    test_set_stale_detail();
     st = nlp_pipe_texts(nlp, texts, NULL, 3, &o, count_docs, &n);
-    if (st) assert_fresh_detail();
+    if (st) assert_true(test_detail_is_fresh());
     else assert_int_equal(n, 3);
     if (!st) {
         static const char file_text[] = "A first line.\nA second one.\n";
-        set_stale_detail();
+        test_set_stale_detail();
         st = nlp_pipe_file(nlp, test_write_temp(file_text, sizeof file_text - 1), &o,
                            count_docs, &n);
-        if (st) assert_fresh_detail();
+        if (st) assert_true(test_detail_is_fresh());
         else assert_int_equal(n, 5);
     }
     nlp_free(nlp);
@@ -243,9 +230,9 @@ static void test_pipe_pull_input_error(void **state) {
     collected_t c;
     collected_init(&c);
     nlp_pipe_options_t o = {.batch_size = 16};
-    set_stale_detail();
+    test_set_stale_detail();
     assert_int_equal(nlp_pipe_pull(f->nlp, pull_next, &p, &o, collect, &c), NLP_IO);
-    assert_fresh_detail();
+    assert_true(test_detail_is_fresh());
     /* The two full batches before the failing one were delivered. */
     assert_int_equal(c.n, 32);
     collected_free(&c);

@@ -62,6 +62,18 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Reads the start of the server's log (its stderr) into text, NUL-terminated
+ * ("" while the file cannot be read). */
+static void read_log(const server_t *s, char *text, size_t cap) {
+    size_t len = 0;
+    FILE *f = fopen(s->log_path, "r");
+    if (f) {
+        len = fread(text, 1, cap - 1, f);
+        fclose(f);
+    }
+    text[len] = '\0';
+}
+
 /* Starts `spacyc serve --port 0 ARGS...` with its stderr in a temporary
  * file and waits for the line that names the port. Returns 0 or -1. */
 static int server_start(server_t *s, const char *const *args) {
@@ -83,13 +95,8 @@ static int server_start(server_t *s, const char *const *args) {
     close(log_fd);
     if (s->pid < 0) return -1;
     for (double t0 = now_s(); now_s() - t0 < 30;) {
-        char text[4096] = {0};
-        FILE *f = fopen(s->log_path, "r");
-        if (f) {
-            size_t len = fread(text, 1, sizeof text - 1, f);
-            text[len] = '\0';
-            fclose(f);
-        }
+        char text[4096];
+        read_log(s, text, sizeof text);
         const char *at = strstr(text, "listening on http://127.0.0.1:");
         if (at && sscanf(at, "listening on http://127.0.0.1:%u", &s->port) == 1) {
             remember(s->pid, 0);
@@ -271,16 +278,22 @@ static int request(conn_t *c, const char *method, const char *path,
     return 0;
 }
 
-/* A one-off request on a fresh connection to the shared server. */
-static reply_t call(const char *method, const char *path, const char *body) {
+/* A one-off request on a fresh connection to the server on `port`. */
+static reply_t call_port(unsigned port, const char *method, const char *path,
+                         const char *body) {
     conn_t *c = malloc(sizeof *c);
     c->fd = -1;
-    c->port = shared_server.port;
+    c->port = port;
     reply_t r;
     assert_int_equal(request(c, method, path, body, body ? strlen(body) : 0, &r), 0);
     conn_close(c);
     free(c);
     return r;
+}
+
+/* The same on the shared server. */
+static reply_t call(const char *method, const char *path, const char *body) {
+    return call_port(shared_server.port, method, path, body);
 }
 
 /* The reply body as JSON (the caller frees with json_decref). */
@@ -736,20 +749,11 @@ static void test_one_thread_server_logs_no_warning(void **state) {
     server_t s;
     const char *args[] = {"--blank", "--threads", "1", NULL};
     assert_int_equal(server_start(&s, args), 0);
-    conn_t *c = malloc(sizeof *c);
-    c->fd = -1;
-    c->port = s.port;
-    reply_t r;
-    assert_int_equal(request(c, "GET", "/health", NULL, 0, &r), 0);
+    reply_t r = call_port(s.port, "GET", "/health", NULL);
     assert_int_equal(r.status, 200);
     free(r.body);
-    conn_close(c);
-    free(c);
-    char text[4096] = {0};
-    FILE *f = fopen(s.log_path, "r");
-    assert_non_null(f);
-    text[fread(text, 1, sizeof text - 1, f)] = '\0';
-    fclose(f);
+    char text[4096];
+    read_log(&s, text, sizeof text);
     assert_non_null(strstr(text, "listening on"));
     assert_null(strcasestr(text, "warning"));
     assert_int_equal(server_stop(&s), 0);

@@ -168,3 +168,11 @@ nlp_doc_t *test_parse(nlp_t *nlp, const char *text, const nlp_token_t **tokens, 
     assert_int_equal(nlp_doc_tokens(doc, tokens, n), NLP_OK);
     return doc;
 }
+
+void test_set_stale_detail(void) {
+    assert_int_equal(nlp_vocab_string(NULL, NULL, 0, NULL, NULL), NLP_INVALID_ARG);
+}
+
+int test_detail_is_fresh(void) {
+    return nlp_error_detail()[0] != '\0' && !strstr(nlp_error_detail(), "nlp_vocab_string");
+}

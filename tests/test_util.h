@@ -62,6 +62,12 @@ void test_rewrite_model(const nlp__model_reader_t *r, const char *drop, const vo
 /* Parses `text` with `nlp` into a heap Doc (free with nlp_doc_free) and
  * hands out its tokens, failing the calling test on an error. */
 nlp_doc_t *test_parse(nlp_t *nlp, const char *text, const nlp_token_t **tokens, size_t *n);
+/* Makes a failure (a refused argument) whose detail a later failure must
+ * not leave standing in nlp_error_detail(). */
+void test_set_stale_detail(void);
+/* Whether the calling thread's detail is set and is no longer the one
+ * test_set_stale_detail() left. */
+int test_detail_is_fresh(void);
 /* An nlp_write_fn that appends to a growing NUL-terminated string. */
 typedef struct test_buf {
     char *data;

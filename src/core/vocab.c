@@ -206,7 +206,8 @@ nlp_status_t nlp_vocab_add_string(nlp_vocab_t *v, nlp_zone_t *zone,
 nlp_status_t nlp_vocab_string(const nlp_vocab_t *v, const nlp_zone_t *zone,
                               nlp_hash_t id, const char **s, size_t *len) {
     if (!v || !s) return NLP__FAIL_ARGUMENTS();
-    if (zone && nlp__zone_check(v, zone)) return NLP_STALE_HANDLE;
+    nlp_status_t st = nlp__zone_check(v, zone);
+    if (st) return st;
     const nlp__string_t *e =
         id == 0 ? (const nlp__string_t *)&empty_string
                 : nlp__vocab_lookup_string(v, zone, id);
@@ -293,7 +294,8 @@ nlp_status_t nlp_vocab_find_lexeme(const nlp_vocab_t *v, const nlp_zone_t *zone,
                                    const char *s, size_t len,
                                    const nlp_lexeme_t **out) {
     if (!v || (!s && len) || !out) return NLP__FAIL_ARGUMENTS();
-    if (zone && nlp__zone_check(v, zone)) return NLP_STALE_HANDLE;
+    nlp_status_t st = nlp__zone_check(v, zone);
+    if (st) return st;
     *out = nlp__vocab_find_lexeme_hashed(v, zone, nlp_hash_string(s, len), s,
                                          len);
     return *out ? NLP_OK

@@ -18,8 +18,8 @@
 
 #include "config.h"
 #include "core/alloc.h"
-#include "io/bom.h"
 #include "core/vocab.h"
+#include "io/bom.h"
 #include "io/chunk_reader.h"
 #include "nlp.h"
 
