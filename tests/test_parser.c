@@ -18,6 +18,7 @@
 #include "io/model_file.h"
 #include "models/arc_hybrid.h"
 #include "models/nonproj.h"
+#include "models/parser_features.h"
 #include "models/parser_model.h"
 #include "models/jackknife.h"
 #include "models/train.h"
@@ -497,6 +498,36 @@ static void test_parser_learns_fixture(void **state) {
     }
 }
 
+/* The supertag templates join the features where s0 or b0 has a
+ * supertag, after the others, which they leave as they are; the features
+ * follow the supertags. */
+static void test_parser_supertag_features(void **state) {
+    parser_fixture_t *f = *state;
+    nlp_doc_t *doc = doc_of(f, 0, 1);
+    uint32_t n = doc->n_tokens;
+    uint32_t *tags = nlp__doc_supertags(doc);
+    assert_non_null(tags);
+    for (uint32_t i = 0; i < n; i++) tags[i] = 100 + i;
+    nlp__ah_state_t st;
+    assert_int_equal(nlp__ah_init(&st, n, 7, NULL, &f->scratch), NLP_OK);
+    nlp__ah_apply(&st, NLP__AH_SHIFT, 0);
+    uint64_t plain[NLP__PARSER_MAX_FEATS], with[NLP__PARSER_MAX_FEATS],
+        changed[NLP__PARSER_MAX_FEATS];
+    size_t a = nlp__pf_extract(nlp__pf_words(doc->tokens, NULL, n, &f->scratch), &st,
+                               false, plain);
+    size_t b = nlp__pf_extract(nlp__pf_words(doc->tokens, tags, n, &f->scratch), &st,
+                               false, with);
+    assert_int_equal(b, a + 16);
+    assert_memory_equal(plain, with, a * sizeof *plain);
+    tags[0] = 7; /* s0's */
+    assert_int_equal(nlp__pf_extract(nlp__pf_words(doc->tokens, tags, n, &f->scratch),
+                                     &st, false, changed),
+                     b);
+    assert_memory_not_equal(with + a, changed + a, 16 * sizeof *with);
+    nlp__arena_reset(&f->scratch);
+    nlp_doc_free(doc);
+}
+
 static void test_parser_lists_plain_labels(void **state) {
     parser_fixture_t *f = *state;
     const char *labels[64];
@@ -971,6 +1002,7 @@ int main(void) {
     const struct CMUnitTest trained[] = {
         cmocka_unit_test(test_parser_learns_fixture),
         cmocka_unit_test(test_parser_lists_plain_labels),
+        cmocka_unit_test(test_parser_supertag_features),
         cmocka_unit_test(test_parser_keeps_preset_sentences),
         cmocka_unit_test(test_parser_empty_doc),
         cmocka_unit_test(test_parser_save_load_same_output),

@@ -1,5 +1,6 @@
 /* Tests of the tagger: learning a small corpus exactly, the model file
- * round trip, damaged models, and (with EWT data) accuracy. */
+ * round trip, damaged models, and (with EWT data) accuracy; and of the
+ * supertagger it doubles as. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +129,13 @@ static size_t count_exact(nlp_vocab_t *vocab, const nlp__component_t *tagger,
     return ok;
 }
 
+static void expect_n_labels(const nlp__component_t *c, size_t want) {
+    const char *labels[32];
+    size_t n;
+    assert_int_equal(c->ops->labels(c, labels, 32, &n), NLP_OK);
+    assert_int_equal(n, want);
+}
+
 static void test_tagger_learns_fixture_exactly(void **state) {
     (void)state;
     nlp__corpus_t *c = read_fixture();
@@ -137,10 +145,7 @@ static void test_tagger_learns_fixture_exactly(void **state) {
     assert_int_equal(count_exact(nlp_get_vocab(nlp), tagger, c), c->n_words);
 
     /* The labels are the distinct fine-grained tags. */
-    const char *labels[32];
-    size_t n;
-    assert_int_equal(tagger->ops->labels(tagger, labels, 32, &n), NLP_OK);
-    assert_int_equal(n, 11); /* PRP MD VB DT NN . VBP VBD IN PRP$ NNS */
+    expect_n_labels(tagger, 11); /* PRP MD VB DT NN . VBP VBD IN PRP$ NNS */
     tagger->ops->free(tagger);
     nlp_free(nlp);
     nlp__corpus_free(c);
@@ -356,6 +361,124 @@ static void test_tagger_ewt_accuracy(void **state) {
     nlp__corpus_free(dev);
 }
 
+static nlp__component_t *train_supertagger(nlp_vocab_t *vocab, const nlp__corpus_t *c) {
+    nlp__train_opts_t opts = {.epochs = 20, .seed = 7};
+    nlp__component_t *st;
+    assert_int_equal(nlp__supertagger_train(vocab, c, c, NULL, 0, &opts, &st), NLP_OK);
+    assert_string_equal(st->ops->name, "supertagger");
+    return st;
+}
+
+/* The supertag gold word i of a sentence should get: label and head side. */
+static uint32_t gold_supertag(const nlp__gold_sent_t *sent, uint32_t i) {
+    const nlp__gold_word_t *g = &sent->words[i];
+    char buf[64];
+    if (g->head == 0) snprintf(buf, sizeof buf, "ROOT");
+    else snprintf(buf, sizeof buf, "%s%c", g->deprel, (uint32_t)g->head - 1 > i ? '<' : '>');
+    return nlp__supertag_id(nlp_hash_string(buf, strlen(buf)));
+}
+
+/* The supertagger learns the fixture's supertags exactly, writes them to
+ * the Doc's side array only (no tag, POS or layer), and lists them as its
+ * labels. */
+static void test_supertagger_learns_fixture_exactly(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    nlp_vocab_t *vocab = nlp_get_vocab(nlp);
+    nlp__component_t *st = train_supertagger(vocab, c);
+    nlp__chunk_cache_t cache;
+    nlp__arena_t scratch;
+    nlp__chunk_cache_init(&cache, NULL, 4096, 1);
+    nlp__arena_init(&scratch, &cache);
+    for (size_t s = 0; s < c->n_sents; s++) {
+        nlp_doc_t *doc;
+        assert_int_equal(nlp__gold_doc(vocab, &c->sents[s], &doc), NLP_OK);
+        assert_null(nlp__doc_supertags_if_any(doc));
+        assert_int_equal(st->ops->process(st, doc, &scratch), NLP_OK);
+        const uint32_t *tags = nlp__doc_supertags_if_any(doc);
+        assert_non_null(tags);
+        for (uint32_t i = 0; i < doc->n_tokens; i++) {
+            assert_int_equal(tags[i], gold_supertag(&c->sents[s], i));
+            assert_int_equal(doc->tokens[i].tag, 0);
+            assert_int_equal(doc->tokens[i].pos, 0);
+        }
+        assert_int_equal(doc->layers, 0);
+        nlp_doc_free(doc);
+    }
+    /* nsubj< aux< ROOT det< obj> punct> case< nmod> nmod:poss< */
+    expect_n_labels(st, 9);
+    nlp__arena_destroy(&scratch);
+    nlp__chunk_cache_destroy(&cache);
+    st->ops->free(st);
+    nlp_free(nlp);
+    nlp__corpus_free(c);
+}
+
+/* A pipeline of tagger, supertagger and parser survives nlp_save /
+ * nlp_load with the same supertags, may not lose the supertagger alone,
+ * and neither tagger kind loads the other's sections. */
+static void test_supertagger_round_trip_and_kind(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    assert_int_equal(nlp__add_component(nlp, train_tagger(nlp_get_vocab(nlp), c, 20)), NLP_OK);
+    nlp__component_t *st = train_supertagger(nlp_get_vocab(nlp), c);
+    assert_int_equal(nlp__add_component(nlp, st), NLP_OK);
+    const nlp__component_t *upstream[2] = {nlp->components[0], st};
+    nlp__train_opts_t opts = {.epochs = 5, .seed = 1};
+    nlp__component_t *parser;
+    assert_int_equal(nlp__parser_train(nlp_get_vocab(nlp), c, NULL, upstream, 2, &opts, &parser),
+                     NLP_OK);
+    assert_int_equal(nlp__add_component(nlp, parser), NLP_OK);
+    const char *path = "/tmp/spacyc-test-supertagger.spacyc";
+    assert_int_equal(nlp__save(nlp, path), NLP_OK);
+
+    /* The parser learnt with supertags: leaving them out is refused. */
+    nlp_t *refused = (nlp_t *)1;
+    assert_int_equal(nlp_load_exclude(path, "supertagger", NULL, &refused), NLP_INVALID_ARG);
+    assert_null(refused);
+    assert_non_null(strstr(nlp_error_detail(), "parser reads what supertagger writes"));
+
+    nlp_t *loaded;
+    assert_int_equal(nlp_load(path, NULL, &loaded), NLP_OK);
+    assert_string_equal(nlp_component_name(loaded, 1), "supertagger");
+    const char *text = "She can book a table. I saw her dogs run.";
+    const nlp_token_t *ta, *tb;
+    size_t n_a, n_b;
+    nlp_doc_t *da = test_parse(nlp, text, &ta, &n_a);
+    nlp_doc_t *db = test_parse(loaded, text, &tb, &n_b);
+    assert_int_equal(n_a, n_b);
+    const uint32_t *sa = nlp__doc_supertags_if_any(da), *sb = nlp__doc_supertags_if_any(db);
+    assert_non_null(sa);
+    assert_non_null(sb);
+    for (size_t i = 0; i < n_a; i++) {
+        assert_int_equal(sa[i], sb[i]);
+        assert_true(sa[i] != 0);
+    }
+    nlp_doc_free(da);
+    nlp_doc_free(db);
+    nlp_free(loaded);
+
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    nlp__component_t *wrong = NULL;
+    assert_int_equal(nlp__tagger_load(nlp_get_vocab(nlp), r, "supertagger.", &wrong),
+                     NLP_MODEL_CORRUPT);
+    assert_null(wrong);
+    assert_non_null(strstr(nlp_error_detail(), "tagger: the sections hold a supertagger"));
+    assert_int_equal(nlp__supertagger_load(nlp_get_vocab(nlp), r, "tagger.", &wrong),
+                     NLP_MODEL_CORRUPT);
+    assert_null(wrong);
+    assert_non_null(strstr(nlp_error_detail(), "supertagger: the sections hold a tagger"));
+    nlp__model_reader_close(r);
+    nlp_free(nlp);
+    remove(path);
+    nlp__corpus_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tagger_learns_fixture_exactly),
@@ -364,6 +487,8 @@ int main(void) {
         cmocka_unit_test(test_tagger_load_rejects_damaged_models),
         cmocka_unit_test(test_tagger_frees_everything),
         cmocka_unit_test(test_tagger_ewt_accuracy),
+        cmocka_unit_test(test_supertagger_learns_fixture_exactly),
+        cmocka_unit_test(test_supertagger_round_trip_and_kind),
     };
     return cmocka_run_group_tests(tests, 0, NULL);
 }

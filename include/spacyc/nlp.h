@@ -35,7 +35,8 @@ NLP_API nlp_status_t nlp_load(const char *path, const nlp_allocator_t *alloc,
  * and the "pipeline" metadata lists the others. Returns NLP_INVALID_ARG,
  * with a detail message, for a name that is not in the model's pipeline, or
  * when a kept component reads what an excluded one writes (the lemmatizer,
- * senter and parser read the tagger's tags). Sentence boundaries are used
+ * senter and parser read the tagger's tags, the parser the supertagger's
+ * supertags where the model has a supertagger). Sentence boundaries are used
  * but not required: without the senter or parser, the parser and entity
  * recognizer may decide a little differently. */
 NLP_API nlp_status_t nlp_load_exclude(const char *path, const char *exclude,

@@ -35,7 +35,9 @@ static int usage(void) {
         "  lines) add word statistics from a large corpus, kept in the model;\n"
         "  probabilities below --min-word-prob (default %g) are left out.\n"
         "  --gazetteer (\"<category>\\t<name>\" lines: cities, first names...)\n"
-        "  gives the entity recogniser lists of names, kept in the model.\n",
+        "  gives the entity recogniser lists of names, kept in the model.\n"
+        "  A supertagger before the parser (tagger,...,supertagger,parser)\n"
+        "  makes the parser more accurate, the model larger and slower.\n",
         (double)DEFAULT_MIN_WORD_PROB);
     return 2;
 }
@@ -51,6 +53,7 @@ typedef struct trainer {
 
 static const trainer_t trainers[] = {
     {"tagger", nlp__tagger_train, NULL, 0},
+    {"supertagger", nlp__supertagger_train, NULL, 0},
     {"lemmatizer", nlp__lemmatizer_train, NULL, 0},
     {"senter", nlp__senter_train, nlp__senter_train_jackknifed, 0},
     {"parser", nlp__parser_train, nlp__parser_train_jackknifed, 0},

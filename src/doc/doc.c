@@ -90,6 +90,15 @@ nlp_status_t nlp__doc_create(nlp_vocab_t *vocab, nlp_zone_t *zone,
     return NLP_OK;
 }
 
+uint32_t *nlp__doc_supertags(nlp_doc_t *doc) {
+    if (!doc->supertags || doc->n_supertags != doc->n_tokens) {
+        doc->supertags = NLP__ARENA_NEW(doc->arena, uint32_t, (size_t)doc->n_tokens + 1);
+        doc->n_supertags = doc->supertags ? doc->n_tokens : 0;
+    }
+    if (doc->supertags) memset(doc->supertags, 0, (size_t)doc->n_tokens * sizeof *doc->supertags);
+    return doc->supertags;
+}
+
 void nlp_doc_free(nlp_doc_t *doc) {
     if (!doc || doc->zone || doc->magic != NLP__DOC_MAGIC) return;
     doc->magic = NLP__DOC_DEAD;

@@ -32,7 +32,27 @@ struct nlp_doc {
     uint32_t n_ents, cap_ents;
     float *tensor;           /* n_tokens x tensor_width, optional */
     uint32_t tensor_width;
+    /* The supertagger's guess per token for the parser (nlp__supertag_id),
+     * or NULL; n_supertags is n_tokens when it was made. */
+    uint32_t *supertags;
+    uint32_t n_supertags;
 };
+
+/* A supertag's compact id: a fold of its string id, never 0 (0 is "no
+ * supertag"). */
+static inline uint32_t nlp__supertag_id(nlp_hash_t label) {
+    uint32_t v = (uint32_t)(label ^ (label >> 32));
+    return v ? v : 1u;
+}
+
+/* The Doc's supertags, zeroed, one per token: made in the Doc's memory on
+ * first use (or when the token count changed), NULL when out of memory. */
+uint32_t *nlp__doc_supertags(nlp_doc_t *doc);
+
+/* The supertags, or NULL when none were made for the current tokens. */
+static inline const uint32_t *nlp__doc_supertags_if_any(const nlp_doc_t *doc) {
+    return doc->supertags && doc->n_supertags == doc->n_tokens ? doc->supertags : NULL;
+}
 
 /* Makes an empty Doc holding a copy of text[0..len), in `zone` or on the
  * heap when zone is NULL. With text == NULL the Doc gets a zeroed buffer of

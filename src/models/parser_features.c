@@ -52,6 +52,10 @@ enum {
     T_S0w_N0Lw, T_S0p_N0Lw, T_S1w_N0Lw, T_S1p_N0Lw, T_S0p_N0Lw_N0p,
     T_S1p_S0Lw, T_S1w_S0Lw, T_S0c_N0Lw, T_S1c_S0Lw,
     T_S0w_N0Lw_N0w, T_S1w_N0Lw_N0w, T_S1p_S0Lw_S0p, T_S0u_N0Lw_N0u,
+    /* The supertagger's guesses (st): each word's label and head side. */
+    T_S0st, T_N0st, T_N1st, T_S1st, T_N2st, T_S0st_N0st, T_S1st_S0st,
+    T_S0st_N0p, T_S0p_N0st, T_S0w_S0st, T_N0w_N0st, T_S0st_N0st_N1st,
+    T_S0st_N0st_d, T_S1st_S0st_N0st, T_S0Lst, T_N0Lst_N0st,
 };
 
 /* Flag bits that matter for breaks: capitals, punctuation kinds, digits. */
@@ -63,8 +67,8 @@ enum {
 /* Stored above the lexical flags in nlp__pf_word_t.flags. */
 #define FOLLOWED_BY_SPACE (1u << 31)
 
-nlp__pf_word_t *nlp__pf_words(const nlp_token_t *tokens, uint32_t n,
-                              nlp__arena_t *arena) {
+nlp__pf_word_t *nlp__pf_words(const nlp_token_t *tokens, const uint32_t *supertags,
+                              uint32_t n, nlp__arena_t *arena) {
     nlp__pf_word_t *w = NLP__ARENA_NEW(arena, nlp__pf_word_t, (size_t)n + 2);
     if (!w)
         return NULL;
@@ -81,6 +85,7 @@ nlp__pf_word_t *nlp__pf_words(const nlp_token_t *tokens, uint32_t n,
             .suffix = t->lex->suffix,
             .shape = t->lex->shape,
             .cluster = t->lex->cluster,
+            .supertag = supertags ? supertags[i] : 0,
             .flags = (t->lex->flags & BREAK_FLAGS) |
                      (t->spacy ? FOLLOWED_BY_SPACE : 0),
         };
@@ -135,6 +140,35 @@ static size_t cluster_features(const nlp__pf_word_t *words, int32_t s0, int32_t 
        nlp__cluster_prefix(words[n0].cluster, 6));
     F2(T_S1c_S0c, S1c, S0c); F2(T_S1c4_S0c4, S1c4, S0c4);
     F3(T_S0c4_N0c4_N1c4, S0c4, N0c4, N1c4);
+#undef F1
+#undef F2
+#undef F3
+    return n;
+}
+
+/* The supertag templates: the guesses of the stack and buffer words
+ * alone, paired, and with words, tags and the distance. */
+static size_t supertag_features(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
+                                uint64_t S0w, uint64_t S0p, uint64_t N0w, uint64_t N0p,
+                                uint64_t d_s0n0, uint64_t *out) {
+    int32_t s0 = nlp__ah_stack(st, 0), s1 = nlp__ah_stack(st, 1);
+    int32_t n0 = nlp__ah_buffer(st, 0);
+    uint64_t S0st = words[s0].supertag, N0st = words[n0].supertag;
+    uint64_t S1st = words[s1].supertag, N1st = words[nlp__ah_buffer(st, 1)].supertag;
+    size_t n = 0;
+#define F1(t, a) out[n++] = nlp__feat1((t), (a))
+#define F2(t, a, b) out[n++] = nlp__feat2((t), (a), (b))
+#define F3(t, a, b, c) out[n++] = nlp__feat3((t), (a), (b), (c))
+    F1(T_S0st, S0st); F1(T_N0st, N0st); F1(T_N1st, N1st); F1(T_S1st, S1st);
+    F1(T_N2st, words[nlp__ah_buffer(st, 2)].supertag);
+    F2(T_S0st_N0st, S0st, N0st); F2(T_S1st_S0st, S1st, S0st);
+    F2(T_S0st_N0p, S0st, N0p); F2(T_S0p_N0st, S0p, N0st);
+    F2(T_S0w_S0st, S0w, S0st); F2(T_N0w_N0st, N0w, N0st);
+    F3(T_S0st_N0st_N1st, S0st, N0st, N1st);
+    F3(T_S0st_N0st_d, S0st, N0st, d_s0n0);
+    F3(T_S1st_S0st_N0st, S1st, S0st, N0st);
+    F1(T_S0Lst, words[st->words[s0].left[0]].supertag);
+    F2(T_N0Lst_N0st, words[st->words[n0].left[0]].supertag, N0st);
 #undef F1
 #undef F2
 #undef F3
@@ -259,6 +293,8 @@ size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
     }
     F3(T_S0w_N0Lw_N0w, S0w, N0Lw, N0w); F3(T_S1w_N0Lw_N0w, S1w, N0Lw, N0w);
     F3(T_S1p_S0Lw_S0p, S1p, S0Lw, S0p); F3(T_S0u_N0Lw_N0u, S0u, N0Lw, N0u);
+    if (words[n0].supertag | words[s0].supertag)
+        n += supertag_features(words, st, S0w, S0p, N0w, N0p, d_s0n0, out + n);
 #undef F1
 #undef F2
 #undef F3

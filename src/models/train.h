@@ -53,6 +53,12 @@ typedef nlp_status_t (*nlp__train_jackknifed_fn)(
     const nlp__train_opts_t *opts, nlp__component_t **out);
 
 /* Implemented in src/models/<name>.c. */
+nlp_status_t nlp__supertagger_train(nlp_vocab_t *, const nlp__corpus_t *,
+                                    const nlp__corpus_t *,
+                                    const nlp__component_t *const *, size_t,
+                                    const nlp__train_opts_t *, nlp__component_t **);
+nlp_status_t nlp__supertagger_load(nlp_vocab_t *, const nlp__model_reader_t *,
+                                   const char *, nlp__component_t **);
 nlp_status_t nlp__tagger_train(nlp_vocab_t *, const nlp__corpus_t *,
                                const nlp__corpus_t *,
                                const nlp__component_t *const *, size_t,
