@@ -419,9 +419,12 @@ static void test_supertagger_learns_fixture_exactly(void **state) {
 /* A pipeline of tagger, supertagger and parser survives nlp_save /
  * nlp_load with the same supertags, may not lose the supertagger alone,
  * and neither tagger kind loads the other's sections. */
-static void test_supertagger_round_trip_and_kind(void **state) {
-    (void)state;
-    nlp__corpus_t *c = read_fixture();
+static const char supertag_model[] = "/tmp/spacyc-test-supertagger.spacyc";
+static const char supertag_text[] = "She can book a table. I saw her dogs run.";
+
+/* A tagger, supertagger and parser trained on the fixture, also saved as
+ * supertag_model; the parser learns from the supertags. */
+static nlp_t *supertag_pipeline(const nlp__corpus_t *c) {
     nlp_t *nlp;
     assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
     assert_int_equal(nlp__add_component(nlp, train_tagger(nlp_get_vocab(nlp), c, 20)), NLP_OK);
@@ -433,8 +436,15 @@ static void test_supertagger_round_trip_and_kind(void **state) {
     assert_int_equal(nlp__parser_train(nlp_get_vocab(nlp), c, NULL, upstream, 2, &opts, &parser),
                      NLP_OK);
     assert_int_equal(nlp__add_component(nlp, parser), NLP_OK);
-    const char *path = "/tmp/spacyc-test-supertagger.spacyc";
-    assert_int_equal(nlp__save(nlp, path), NLP_OK);
+    assert_int_equal(nlp__save(nlp, supertag_model), NLP_OK);
+    return nlp;
+}
+
+static void test_supertagger_round_trip_and_kind(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_t *nlp = supertag_pipeline(c);
+    const char *path = supertag_model;
 
     /* The parser learnt with supertags: leaving them out is refused. */
     nlp_t *refused = (nlp_t *)1;
@@ -445,7 +455,7 @@ static void test_supertagger_round_trip_and_kind(void **state) {
     nlp_t *loaded;
     assert_int_equal(nlp_load(path, NULL, &loaded), NLP_OK);
     assert_string_equal(nlp_component_name(loaded, 1), "supertagger");
-    const char *text = "She can book a table. I saw her dogs run.";
+    const char *text = supertag_text;
     const nlp_token_t *ta, *tb;
     size_t n_a, n_b;
     nlp_doc_t *da = test_parse(nlp, text, &ta, &n_a);
@@ -479,6 +489,46 @@ static void test_supertagger_round_trip_and_kind(void **state) {
     nlp__corpus_free(c);
 }
 
+/* One attempt of the sweep below: load the supertagger pipeline and parse
+ * the text `ctx`. */
+static nlp_status_t supertag_parse_attempt(void *ctx, const nlp_allocator_t *alloc) {
+    const char *text = ctx;
+    test_set_stale_detail();
+    nlp_t *nlp;
+    nlp_status_t st = nlp_load(supertag_model, alloc, &nlp);
+    if (!st) {
+        nlp_doc_t *doc = NULL;
+        st = nlp_parse(nlp, NULL, text, strlen(text), &doc);
+        if (!st) assert_non_null(nlp__doc_supertags_if_any(doc));
+        else assert_null(doc);
+        nlp_doc_free(doc);
+        nlp_free(nlp);
+    }
+    if (st && !test_detail_is_fresh()) fail_msg("a failure kept an older detail");
+    return st;
+}
+
+/* Every allocation failure while loading and running a pipeline with a
+ * supertagger is refused cleanly, with a detail of its own. The text is
+ * long enough (4,400 tokens) for the supertags to need memory of their
+ * own, beyond the Doc's first blocks. */
+static void test_supertagger_out_of_memory_sweep(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_free(supertag_pipeline(c));
+    size_t one = strlen(supertag_text), copies = 400;
+    char *text = malloc(copies * (one + 1) + 1);
+    for (size_t k = 0; k < copies; k++) {
+        memcpy(text + k * (one + 1), supertag_text, one);
+        text[k * (one + 1) + one] = ' ';
+    }
+    text[copies * (one + 1)] = 0;
+    assert_true(test_oom_sweep(supertag_parse_attempt, text, 100000) > 10);
+    free(text);
+    remove(supertag_model);
+    nlp__corpus_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tagger_learns_fixture_exactly),
@@ -489,6 +539,7 @@ int main(void) {
         cmocka_unit_test(test_tagger_ewt_accuracy),
         cmocka_unit_test(test_supertagger_learns_fixture_exactly),
         cmocka_unit_test(test_supertagger_round_trip_and_kind),
+        cmocka_unit_test(test_supertagger_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, 0, NULL);
 }
