@@ -91,11 +91,13 @@ nlp_status_t nlp__doc_create(nlp_vocab_t *vocab, nlp_zone_t *zone,
 }
 
 uint32_t *nlp__doc_supertags(nlp_doc_t *doc) {
-    if (!doc->supertags || doc->n_supertags != doc->n_tokens) {
-        doc->supertags = NLP__ARENA_NEW(doc->arena, uint32_t, (size_t)doc->n_tokens + 1);
-        doc->n_supertags = doc->supertags ? doc->n_tokens : 0;
+    size_t n = doc->n_tokens;
+    if (!doc->supertags || doc->n_supertags != n) {
+        /* One spare entry: an empty Doc still gets an array, not NULL. */
+        doc->supertags = NLP__ARENA_NEW(doc->arena, uint32_t, n + 1);
+        doc->n_supertags = doc->supertags ? (uint32_t)n : 0;
     }
-    if (doc->supertags) memset(doc->supertags, 0, (size_t)doc->n_tokens * sizeof *doc->supertags);
+    if (doc->supertags) memset(doc->supertags, 0, n * sizeof *doc->supertags);
     return doc->supertags;
 }
 

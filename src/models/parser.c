@@ -236,7 +236,8 @@ static nlp_status_t parser_process(const nlp__component_t *self,
     const parser_t *p = (const parser_t *)self;
     uint32_t n = doc->n_tokens;
     if (n > 0) {
-        nlp__pf_word_t *words = nlp__pf_words(doc->tokens, nlp__doc_supertags_if_any(doc), n, scratch);
+        nlp__pf_word_t *words =
+            nlp__pf_words(doc->tokens, nlp__doc_supertags_if_any(doc), n, scratch);
         int32_t *heads = NLP__ARENA_NEW(scratch, int32_t, n);
         uint32_t *labels = NLP__ARENA_NEW(scratch, uint32_t, n);
         int8_t *preset = NULL;

@@ -67,6 +67,12 @@ enum {
 /* Stored above the lexical flags in nlp__pf_word_t.flags. */
 #define FOLLOWED_BY_SPACE (1u << 31)
 
+/* Feature writers for the extraction functions below, each of which
+ * fills `out` and counts in `n`. */
+#define F1(t, a) out[n++] = nlp__feat1((t), (a))
+#define F2(t, a, b) out[n++] = nlp__feat2((t), (a), (b))
+#define F3(t, a, b, c) out[n++] = nlp__feat3((t), (a), (b), (c))
+
 nlp__pf_word_t *nlp__pf_words(const nlp_token_t *tokens, const uint32_t *supertags,
                               uint32_t n, nlp__arena_t *arena) {
     nlp__pf_word_t *w = NLP__ARENA_NEW(arena, nlp__pf_word_t, (size_t)n + 2);
@@ -123,9 +129,6 @@ static size_t cluster_features(const nlp__pf_word_t *words, int32_t s0, int32_t 
                                int32_t n0, int32_t n1, uint64_t S0p, uint64_t N0p,
                                uint64_t *out) {
     size_t n = 0;
-#define F1(t, a) out[n++] = nlp__feat1((t), (a))
-#define F2(t, a, b) out[n++] = nlp__feat2((t), (a), (b))
-#define F3(t, a, b, c) out[n++] = nlp__feat3((t), (a), (b), (c))
     uint64_t S0c = words[s0].cluster, N0c = words[n0].cluster;
     uint64_t N1c = words[n1].cluster, S1c = words[s1].cluster;
     uint64_t S0c4 = nlp__cluster_prefix(words[s0].cluster, 4);
@@ -140,9 +143,6 @@ static size_t cluster_features(const nlp__pf_word_t *words, int32_t s0, int32_t 
        nlp__cluster_prefix(words[n0].cluster, 6));
     F2(T_S1c_S0c, S1c, S0c); F2(T_S1c4_S0c4, S1c4, S0c4);
     F3(T_S0c4_N0c4_N1c4, S0c4, N0c4, N1c4);
-#undef F1
-#undef F2
-#undef F3
     return n;
 }
 
@@ -156,9 +156,6 @@ static size_t supertag_features(const nlp__pf_word_t *words, const nlp__ah_state
     uint64_t S0st = words[s0].supertag, N0st = words[n0].supertag;
     uint64_t S1st = words[s1].supertag, N1st = words[nlp__ah_buffer(st, 1)].supertag;
     size_t n = 0;
-#define F1(t, a) out[n++] = nlp__feat1((t), (a))
-#define F2(t, a, b) out[n++] = nlp__feat2((t), (a), (b))
-#define F3(t, a, b, c) out[n++] = nlp__feat3((t), (a), (b), (c))
     F1(T_S0st, S0st); F1(T_N0st, N0st); F1(T_N1st, N1st); F1(T_S1st, S1st);
     F1(T_N2st, words[nlp__ah_buffer(st, 2)].supertag);
     F2(T_S0st_N0st, S0st, N0st); F2(T_S1st_S0st, S1st, S0st);
@@ -169,9 +166,6 @@ static size_t supertag_features(const nlp__pf_word_t *words, const nlp__ah_state
     F3(T_S1st_S0st_N0st, S1st, S0st, N0st);
     F1(T_S0Lst, words[st->words[s0].left[0]].supertag);
     F2(T_N0Lst_N0st, words[st->words[n0].left[0]].supertag, N0st);
-#undef F1
-#undef F2
-#undef F3
     return n;
 }
 
@@ -208,9 +202,6 @@ size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
     uint64_t depth = cap(st->depth, 3);
 
     size_t n = 0;
-#define F1(t, a) out[n++] = nlp__feat1((t), (a))
-#define F2(t, a, b) out[n++] = nlp__feat2((t), (a), (b))
-#define F3(t, a, b, c) out[n++] = nlp__feat3((t), (a), (b), (c))
     F1(T_S0w, S0w); F1(T_S0p, S0p); F1(T_S0wp, S0wp);
     F1(T_S1w, S1w); F1(T_S1p, S1p); F1(T_S1wp, S1wp);
     F1(T_S2w, S2w); F1(T_S2p, S2p);
@@ -295,8 +286,5 @@ size_t nlp__pf_extract(const nlp__pf_word_t *words, const nlp__ah_state_t *st,
     F3(T_S1p_S0Lw_S0p, S1p, S0Lw, S0p); F3(T_S0u_N0Lw_N0u, S0u, N0Lw, N0u);
     if (words[n0].supertag | words[s0].supertag)
         n += supertag_features(words, st, S0w, S0p, N0w, N0p, d_s0n0, out + n);
-#undef F1
-#undef F2
-#undef F3
     return n;
 }

@@ -108,7 +108,8 @@ static nlp_status_t tag_paragraph(trainer_t *t,
         st = nlp__run_components_on(upstream, t->n_upstream, doc,
                                     &t->scratch);
     if (st == NLP_OK) {
-        nlp__pf_word_t *w = nlp__pf_words(doc->tokens, nlp__doc_supertags_if_any(doc), (uint32_t)n, &t->scratch);
+        nlp__pf_word_t *w = nlp__pf_words(doc->tokens, nlp__doc_supertags_if_any(doc),
+                                          (uint32_t)n, &t->scratch);
         if (!w)
             st = nlp__fail(NLP_NOMEM, "parser: features of %zu words", n);
         else

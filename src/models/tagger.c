@@ -174,6 +174,9 @@ typedef struct tagger {
     bool super; /* the supertagger */
 } tagger_t;
 
+/* The component's name, for messages: "tagger" or "supertagger". */
+static const char *kind_name(bool super) { return super ? "supertagger" : "tagger"; }
+
 /* What the features of one position read besides the tokens: the
  * ambiguity classes of words i-1 .. i+2. */
 typedef struct amb_window {
@@ -349,7 +352,7 @@ static nlp_status_t tagger_process(const nlp__component_t *self, nlp_doc_t *doc,
     nlp_token_t *t = doc->tokens;
     uint32_t *supertags = NULL;
     if (tg->super && !(supertags = nlp__doc_supertags(doc)))
-        return nlp__fail(NLP_NOMEM, "supertagger: out of memory");
+        return nlp__fail(NLP_NOMEM, "%s: out of memory", kind_name(tg->super));
     /* The ambiguity window slides: each step looks up one new word. */
     amb_window_t amb = {0, 0, amb_of(tg, t[0].lex), amb_of(tg, t[1].lex),
                         amb_of(tg, t[2].lex)};
@@ -447,8 +450,8 @@ static nlp_status_t build_classes(tagger_t *tg, nlp_vocab_t *vocab) {
         const char *sep1 = strchr(label, LABEL_SEP);
         const char *sep2 = sep1 ? strchr(sep1 + 1, LABEL_SEP) : NULL;
         if (!sep2)
-            return nlp__fail(NLP_MODEL_CORRUPT,
-                             "tagger: label %zu is not TAG\\tPOS\\tFEATS", c);
+            return nlp__fail(NLP_MODEL_CORRUPT, "%s: label %zu is not TAG\\tPOS\\tFEATS",
+                             kind_name(tg->super), c);
         tag_class_t *k = &tg->classes[c];
         nlp_status_t st;
         if ((st = intern(vocab, label, (size_t)(sep1 - label), &k->tag)) ||
@@ -483,8 +486,8 @@ static nlp_status_t build_morphs(tagger_t *tg, nlp_vocab_t *vocab) {
 static nlp_status_t check_morph_map(const tagger_t *tg) {
     for (uint32_t s = 0; s < tg->morph_map.n_slots; s++)
         if (tg->morph_map.keys[s] && tg->morph_map.values[s] >= tg->n_morphs)
-            return nlp__fail(NLP_MODEL_CORRUPT, "tagger: FEATS index %u out of range",
-                             tg->morph_map.values[s]);
+            return nlp__fail(NLP_MODEL_CORRUPT, "%s: FEATS index %u out of range",
+                             kind_name(tg->super), tg->morph_map.values[s]);
     return NLP_OK;
 }
 
@@ -493,18 +496,18 @@ static nlp_status_t check_morph_map(const tagger_t *tg) {
 static nlp_status_t tagger_attach(tagger_t *tg, nlp_vocab_t *vocab) {
     config_section_t cfg;
     if (tg->sec_len[SEC_CONFIG] != sizeof cfg)
-        return nlp__fail(NLP_MODEL_CORRUPT, "tagger: config of %zu bytes",
-                         tg->sec_len[SEC_CONFIG]);
+        return nlp__fail(NLP_MODEL_CORRUPT, "%s: config of %zu bytes",
+                         kind_name(tg->super), tg->sec_len[SEC_CONFIG]);
     memcpy(&cfg, tg->sec[SEC_CONFIG], sizeof cfg);
     const char *other = tg->super ? CONFIG_MAGIC : SUPER_CONFIG_MAGIC;
     if (memcmp(cfg.magic, other, sizeof cfg.magic) == 0)
         return nlp__fail(NLP_MODEL_CORRUPT, "%s: the sections hold a %s",
-                         tg->base.ops->name, tg->super ? "tagger" : "supertagger");
+                         kind_name(tg->super), kind_name(!tg->super));
     if (memcmp(cfg.magic, tg->super ? SUPER_CONFIG_MAGIC : CONFIG_MAGIC, sizeof cfg.magic) != 0)
-        return nlp__fail(NLP_MODEL_VERSION, "%s: unknown model version", tg->base.ops->name);
+        return nlp__fail(NLP_MODEL_VERSION, "%s: unknown model version", kind_name(tg->super));
     if (cfg.feature_version != FEATURE_VERSION)
-        return nlp__fail(NLP_MODEL_VERSION, "tagger: feature version %u, this "
-                         "library reads %u", cfg.feature_version, FEATURE_VERSION);
+        return nlp__fail(NLP_MODEL_VERSION, "%s: feature version %u, this library reads %u",
+                         kind_name(tg->super), cfg.feature_version, FEATURE_VERSION);
     nlp_status_t st;
     if ((st = nlp__labels_decode(tg->alloc, tg->sec[SEC_LABELS], tg->sec_len[SEC_LABELS],
                                  &tg->class_labels, &tg->n_classes)) ||
@@ -512,7 +515,7 @@ static nlp_status_t tagger_attach(tagger_t *tg, nlp_vocab_t *vocab) {
                                  &tg->morph_labels, &tg->n_morphs)))
         return st;
     if (tg->n_classes == 0 || tg->n_classes != cfg.n_classes || tg->n_morphs != cfg.n_morphs)
-        return nlp__fail(NLP_MODEL_CORRUPT, "tagger: label counts disagree");
+        return nlp__fail(NLP_MODEL_CORRUPT, "%s: label counts disagree", kind_name(tg->super));
     if ((st = build_classes(tg, vocab)) || (st = build_morphs(tg, vocab)) ||
         (st = nlp__frozen_map_open(tg->sec[SEC_MORPH_MAP], tg->sec_len[SEC_MORPH_MAP],
                                    &tg->morph_map)) ||
@@ -526,8 +529,9 @@ static nlp_status_t tagger_attach(tagger_t *tg, nlp_vocab_t *vocab) {
         if (!tg->sec[sec]) continue;
         st = nlp__linear_open(tg->sec[sec], tg->sec_len[sec], models[k]);
         if (!st && models[k]->n_classes != tg->n_classes)
-            st = nlp__fail(NLP_MODEL_CORRUPT, "tagger: the weights have %u classes, "
-                           "the labels %zu", models[k]->n_classes, tg->n_classes);
+            st = nlp__fail(NLP_MODEL_CORRUPT, "%s: the weights have %u classes, "
+                           "the labels %zu", kind_name(tg->super), models[k]->n_classes,
+                           tg->n_classes);
     }
     return st;
 }
@@ -627,8 +631,8 @@ static nlp_status_t class_name(char *buf, size_t cap, const nlp__gold_word_t *w,
         n = snprintf(buf, cap, "%s%c%s", w->xpos, LABEL_SEP, w->upos);
     }
     if (n < 0 || (size_t)n >= cap)
-        return nlp__fail(NLP_LIMIT, "%s: label \"%s\" is too long",
-                         super ? "supertagger" : "tagger", super ? w->deprel : w->xpos);
+        return nlp__fail(NLP_LIMIT, "%s: label \"%s\" is too long", kind_name(super),
+                         super ? w->deprel : w->xpos);
     return NLP_OK;
 }
 
@@ -643,7 +647,7 @@ static nlp_status_t word_labels(train_data_t *td, const nlp_allocator_t *alloc,
     if (!st) st = nlp__string_set_add(&td->classes, alloc, name, strlen(name), cls);
     if (!st) st = nlp__string_set_add(&td->morphs, alloc, feats, strlen(feats), morph);
     if (!st && td->classes.n > NLP__PERCEPTRON_MAX_CLASSES)
-        st = nlp__fail(NLP_LIMIT, "tagger: more than %u classes",
+        st = nlp__fail(NLP_LIMIT, "%s: more than %u classes", kind_name(td->super),
                        NLP__PERCEPTRON_MAX_CLASSES);
     return st;
 }
@@ -675,7 +679,8 @@ static nlp_status_t count_corpus(train_data_t *td, nlp_vocab_t *vocab,
         if (st) return st;
     }
     if (td->classes.n == 0)
-        return nlp__fail(NLP_INVALID_ARG, "tagger: the training corpus has no words");
+        return nlp__fail(NLP_INVALID_ARG, "%s: the training corpus has no words",
+                         kind_name(td->super));
     if ((st = nlp__pair_group(&td->morph_counts, alloc)) || (st = nlp__pair_group(&td->amb_counts, alloc)))
         return st;
     td->class_morph_counts = nlp__calloc(alloc, td->classes.n * td->morphs.n,
@@ -787,7 +792,8 @@ static nlp_status_t build_train_set(train_data_t *td, nlp_vocab_t *vocab,
     td->norm = nlp__calloc(alloc, n_words ? n_words : 1, sizeof *td->norm);
     if (!td->sent_start || !td->feats || !td->gold || !td->lex || !td->norm)
         return NLP_NOMEM;
-    if (n_words > UINT32_MAX) return nlp__fail(NLP_LIMIT, "tagger: corpus too large");
+    if (n_words > UINT32_MAX)
+        return nlp__fail(NLP_LIMIT, "%s: corpus too large", kind_name(td->super));
     size_t w = 0;
     for (size_t s = 0; s < td->n_sents; s++) {
         const nlp__gold_sent_t *sent = &train->sents[s];
@@ -983,7 +989,8 @@ static nlp_status_t train_model(tagger_t *tg, const train_data_t *td,
             nlp__free(alloc, img);
         }
     }
-    if (!st && !*image) st = nlp__fail(NLP_INVALID_ARG, "tagger: no epoch was trained");
+    if (!st && !*image)
+        st = nlp__fail(NLP_INVALID_ARG, "%s: no epoch was trained", kind_name(tg->super));
     if (st) {
         nlp__free(alloc, *image);
         *image = NULL;
@@ -1047,8 +1054,9 @@ static nlp_status_t train_passes(tagger_t *tg, const train_data_t *td,
         if (!st) st = tag_train_words(tg, td, image, len, &ps, ahead);
         nlp__free(alloc, image);
         image = NULL;
-        if (!st && opts->log) fprintf(opts->log, "tagger: first pass, fold %u of %u\n",
-                                      fold + 1, n_folds);
+        if (!st && opts->log)
+            fprintf(opts->log, "%s: first pass, fold %u of %u\n", kind_name(tg->super),
+                    fold + 1, n_folds);
     }
     pass_spec_t all = {NULL, 0, 0};
     if (!st) st = train_model(tg, td, &all, first_epochs, vocab, NULL, upstream, n_upstream,
