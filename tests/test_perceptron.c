@@ -321,53 +321,54 @@ static void damage_classes(uint8_t *buf, size_t *len) {
     (void)len;
     memset(buf + 8, 0, 4); /* n_classes = 0 */
 }
-static void damage_full_table(uint8_t *buf, size_t *len) {
+static uint32_t header_field(const uint8_t *buf, size_t at) {
+    uint32_t v;
+    memcpy(&v, buf + at, 4);
+    return v;
+}
+static void damage_len_bits(uint8_t *buf, size_t *len) {
     (void)len;
-    uint32_t n_slots;
-    memcpy(&n_slots, buf + 12, 4);
-    memcpy(buf + 16, &n_slots, 4); /* n_features = n_slots: no empty slot */
+    buf[28] ^= 1; /* row lengths read with another width */
+}
+/* Offsets of the block starts and of the row data, from the header. */
+static size_t block_starts_at(const uint8_t *buf) {
+    return 64 + (size_t)header_field(buf, 12) * 4;
+}
+static size_t cells_at(const uint8_t *buf) {
+    return block_starts_at(buf) + ((size_t)header_field(buf, 12) / 16 + 1) * 4;
+}
+/* Offset of the first occupied slot. */
+static size_t first_used_slot_at(const uint8_t *buf) {
+    for (uint32_t s = 0; s < header_field(buf, 12); s++)
+        if (header_field(buf, 64 + 4 * (size_t)s) != 0) return 64 + 4 * (size_t)s;
+    fail_msg("no occupied slot in the image");
+    return 0;
 }
 static void damage_first_start(uint8_t *buf, size_t *len) {
     (void)len;
     uint32_t one = 1;
-    memcpy(buf + 64 + 4, &one, 4); /* slots[0].start = 1 */
+    memcpy(buf + block_starts_at(buf), &one, 4); /* block_starts[0] = 1 */
+}
+static void damage_full_table(uint8_t *buf, size_t *len) {
+    (void)len;
+    uint32_t n_slots = header_field(buf, 12);
+    memcpy(buf + 16, &n_slots, 4); /* n_features = n_slots: no empty slot */
+}
+static void damage_entry_length(uint8_t *buf, size_t *len) {
+    (void)len;
+    /* One row one unit longer: the rows no longer tile the data. */
+    size_t at = first_used_slot_at(buf);
+    uint32_t e = header_field(buf, at) + 1;
+    memcpy(buf + at, &e, 4);
 }
 static void damage_entry_class(uint8_t *buf, size_t *len) {
-    /* The image has one sparse row: its first pair's class goes out of
-     * range. */
-    uint32_t n_slots;
-    memcpy(&n_slots, buf + 12, 4);
-    const uint8_t *slots = buf + 64;
-    for (uint32_t s = 0; s < n_slots; s++) {
-        uint32_t fp, start;
-        memcpy(&fp, slots + 8 * s, 4);
-        memcpy(&start, slots + 8 * s + 4, 4);
-        if (fp && !(start & 0x80000000u)) {
-            size_t at = 64 + ((size_t)n_slots + 1) * 8 + (size_t)start * 4;
-            assert_true(at + 4 <= *len);
-            uint16_t bad = 500;
-            memcpy(buf + at, &bad, 2);
-            return;
-        }
-    }
-    fail_msg("no sparse row in the image");
-}
-static void damage_dense_flag(uint8_t *buf, size_t *len) {
-    (void)len;
-    /* Flagging a sparse row of 1 pair as dense breaks its length. */
-    uint32_t n_slots;
-    memcpy(&n_slots, buf + 12, 4);
-    for (uint32_t s = 0; s < n_slots; s++) {
-        uint32_t fp, start;
-        memcpy(&fp, buf + 64 + 8 * s, 4);
-        memcpy(&start, buf + 64 + 8 * s + 4, 4);
-        if (fp && !(start & 0x80000000u)) {
-            start |= 0x80000000u;
-            memcpy(buf + 64 + 8 * s + 4, &start, 4);
-            return;
-        }
-    }
-    fail_msg("no sparse row in the image");
+    /* The image has only sparse rows: the first row's first class goes out
+     * of range. */
+    uint32_t mask = (1u << header_field(buf, 28)) - 1;
+    assert_int_equal(header_field(buf, first_used_slot_at(buf)) & mask, 2);
+    assert_true(cells_at(buf) + 4 <= *len);
+    uint16_t bad = 500;
+    memcpy(buf + cells_at(buf), &bad, 2);
 }
 static void damage_scale(uint8_t *buf, size_t *len) {
     (void)len;
@@ -387,8 +388,10 @@ static void test_linear_open_rejects_corrupt_images(void **state) {
     expect_corrupt(image, len, damage_tiny);
     expect_corrupt(image, len, damage_magic);
     expect_corrupt(image, len, damage_classes);
-    expect_corrupt(image, len, damage_full_table);
+    expect_corrupt(image, len, damage_len_bits);
     expect_corrupt(image, len, damage_first_start);
+    expect_corrupt(image, len, damage_full_table);
+    expect_corrupt(image, len, damage_entry_length);
     expect_corrupt(image, len, damage_scale);
     free(image);
     nlp__perceptron_free(p);
@@ -403,7 +406,6 @@ static void test_linear_open_rejects_corrupt_images(void **state) {
     }
     assert_int_equal(nlp__perceptron_freeze(p, &image, &len), NLP_OK);
     expect_corrupt(image, len, damage_entry_class);
-    expect_corrupt(image, len, damage_dense_flag);
 
     /* A misaligned image is refused rather than read unaligned. */
     uint8_t *buf = malloc(len + 8);
@@ -423,12 +425,13 @@ static void test_linear_open_rejects_other_versions(void **state) {
     train_toy(p, 1);
     opened_t o;
     freeze_and_open(p, NULL, NULL, &o);
-    size_t len = 64 + ((size_t)o.view.n_slots + 1) * 8 + (size_t)o.view.n_units * 4;
+    size_t len = 64 + (size_t)o.view.n_slots * 4 + ((size_t)o.view.n_slots / 16 + 1) * 4 +
+                 (size_t)o.view.n_units * 4;
     len = (len + 7) & ~(size_t)7;
-    memcpy(o.copy, "SPCLIN01", 8);
+    memcpy(o.copy, "SPCLIN02", 8);
     nlp__linear_t view;
     assert_int_equal(nlp__linear_open(o.copy, len, &view), NLP_MODEL_VERSION);
-    assert_non_null(strstr(nlp_error_detail(), "SPCLIN01"));
+    assert_non_null(strstr(nlp_error_detail(), "SPCLIN02"));
     free(o.copy);
     nlp__perceptron_free(p);
 }

@@ -6,17 +6,26 @@
  * only the weights it changes, yet the final average equals the mean of the
  * weight over every training instance.
  *
- * Frozen image layout (little-endian, every part 8-byte aligned):
- *   header (64 bytes), slots[n_slots + 1] (8 bytes each), row data of
- *   n_units 4-byte units, zero padding to a multiple of 8 bytes.
- * A sparse row is a list of (uint16 class, int16 weight) pairs; a dense row
- * (flagged in its slot's start) is one int16 weight per class, padded with
- * zeros to a multiple of DENSE_BLOCK classes so that it is added in whole
- * vectors. Weights are multiples of the header's scale.
- * A feature's slot comes from its mixed id by multiply-shift range
- * reduction, followed by linear probing; a slot holds only a 32-bit
- * fingerprint, because a false match needs two independent 32-bit
- * coincidences and costs one slightly wrong score, never a crash.
+ * Frozen image layout (little-endian):
+ *   header (64 bytes);
+ *   slots[n_slots] (4 bytes each, in blocks of BLOCK_SLOTS): 0 when empty,
+ *     else a fingerprint in the high bits and the row's length (in 4-byte
+ *     units) in the low len_bits bits;
+ *   block_starts[n_slots / BLOCK_SLOTS + 1]: where each block's first row
+ *     starts; the last is where the rows end;
+ *   row data of n_units 4-byte units, zero padding to a multiple of 8.
+ * Rows follow one another in slot order, so a row starts at its block's
+ * start plus the lengths in the slots before it: about 6 bytes of table a
+ * feature against 13 for 8-byte slots holding a start. A sparse row is a
+ * list of (uint16 class, int16 weight) pairs; a dense row is one int16
+ * weight per class, padded with zeros to a multiple of DENSE_BLOCK classes,
+ * and is the only row that long. Weights are multiples of the header's
+ * scale. A feature's home slot comes from the low half of its mixed id by
+ * multiply-shift range reduction, followed by linear probing, and its
+ * fingerprint from the high half: an unseen feature matches a stored one
+ * with odds of about one in 2^(32 - len_bits) per slot probed (1 in 67
+ * million for the parser), which costs one slightly wrong score, never a
+ * crash.
  */
 #include "perceptron.h"
 
@@ -28,21 +37,22 @@
 
 /* Training table: at most half full, so probes stay short. */
 #define TRAIN_MIN_CAP 1024u
-/* Frozen table: slots per stored feature. Misses (unseen features) are the
- * common lookup at run time, and linear probing's miss cost grows as
- * 1/(1-load)^2, so the load stays near 0.6. */
-#define FROZEN_SLOTS_PER_FEATURE 1.66
-#define IMAGE_MAGIC "SPCLIN02"
+/* Frozen table: slots per stored feature (load 0.7). Misses (unseen
+ * features) are the common lookup at run time; linear probing's miss cost
+ * grows as 1/(1-load)^2, but a probe of 4-byte slots mostly stays in one
+ * cache line. */
+#define FROZEN_SLOTS_PER_FEATURE 1.43
+/* Slots per block: one cache line. */
+#define BLOCK_SLOTS 16u
+#define IMAGE_MAGIC "SPCLIN03"
 #define IMAGE_HEADER_BYTES 64u
 #define QUANT_MAX 32767.0
-/* A row is stored dense (one weight per class) when at least 1/DIVISOR of
- * its classes have weights: dense rows are added with a straight vectorisable
- * loop instead of a scatter, at most doubling their size. */
-#define DENSE_DIVISOR 4u
-/* Set in a slot's start when its row is dense. */
-#define DENSE_FLAG 0x80000000u
-/* Dense rows hold a multiple of this many weights (32 bytes). */
+/* Dense rows hold a multiple of this many weights (32 bytes), so that
+ * they are added in whole vectors. */
 #define DENSE_BLOCK 16u
+/* Limits that keep every offset of an image within 32 bits. */
+#define MAX_FEATURES 0x3fffffffu
+#define MAX_UNITS 0x7fffffffu
 
 typedef struct image_header {
     char magic[8];
@@ -51,12 +61,12 @@ typedef struct image_header {
     uint32_t n_features;
     uint32_t n_units;   /* 4-byte units of row data */
     float scale;
-    uint32_t reserved[9];
+    uint32_t len_bits;  /* low bits of an entry that hold its row length */
+    uint32_t reserved[8];
 } image_header_t;
 
 _Static_assert(sizeof(image_header_t) == IMAGE_HEADER_BYTES,
                "the image header is 64 bytes");
-_Static_assert(sizeof(nlp__linear_slot_t) == 8, "slots are 8 bytes");
 
 /* One class weight of a training row. */
 typedef struct train_entry {
@@ -94,13 +104,16 @@ static inline uint64_t mix64(uint64_t x) {
     return x;
 }
 
+/* A feature's home slot, from the low half of its mixed id. */
 static inline uint32_t frozen_home(uint64_t mixed, uint32_t n_slots) {
     return (uint32_t)(((mixed & 0xffffffffull) * n_slots) >> 32);
 }
 
-static inline uint32_t frozen_fingerprint(uint64_t mixed) {
-    uint32_t fp = (uint32_t)(mixed >> 32);
-    return fp ? fp : 1;
+
+/* The fingerprint of a mixed feature id: the high bits its entry has room
+ * for beside a row length of len_bits bits. */
+static inline uint32_t frozen_fingerprint(uint64_t mixed, uint32_t len_bits) {
+    return (uint32_t)(mixed >> 32) >> len_bits;
 }
 
 nlp_status_t nlp__perceptron_create(const nlp_allocator_t *alloc,
@@ -304,9 +317,10 @@ static uint32_t dense_units(uint32_t n_classes) {
 }
 
 /* Units (4 bytes) of a row with `n` surviving weights, and whether it is
- * stored dense. */
+ * stored dense: when that at most doubles its size. A sparse row is thus
+ * always shorter than a dense one, so a row's length tells its kind. */
 static uint32_t row_units(uint32_t n, uint32_t n_classes, int *dense) {
-    *dense = (uint64_t)n * DENSE_DIVISOR >= n_classes;
+    *dense = (uint64_t)n * 2 >= dense_units(n_classes);
     return *dense ? dense_units(n_classes) : n;
 }
 
@@ -315,9 +329,90 @@ static int cmp_pair_cls(const void *a, const void *b) {
     return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
+/* Bits needed to write v (at least 1). */
+static uint32_t bit_width(uint32_t v) {
+    uint32_t bits = 1;
+    while (bits < 32 && (v >> bits) != 0) bits++;
+    return bits;
+}
+
+/* Where a frozen image's parts start, from its header's counts. */
+typedef struct image_layout {
+    size_t slots, block_starts, cells, total;
+} image_layout_t;
+
+static image_layout_t layout_of(uint32_t n_slots, uint32_t n_units) {
+    image_layout_t l;
+    l.slots = IMAGE_HEADER_BYTES;
+    l.block_starts = l.slots + (size_t)n_slots * sizeof(uint32_t);
+    l.cells = l.block_starts + ((size_t)n_slots / BLOCK_SLOTS + 1) * sizeof(uint32_t);
+    l.total = (l.cells + (size_t)n_units * 4 + 7) & ~(size_t)7;
+    return l;
+}
+
 nlp_status_t nlp__perceptron_freeze(const nlp__perceptron_t *p, void **image,
                                     size_t *len) {
     return nlp__perceptron_freeze_opts(p, NULL, image, len);
+}
+
+/* Places the kept rows in an open table of n_slots slots by linear
+ * probing: slots[s] gets the row's fingerprint and length, slot_row[s] the
+ * row. A row whose fingerprint already sits on its probe path would be
+ * shadowed by it at lookup, so it is dropped (kept[r] = 0; about one
+ * feature in ten million). Returns the rows placed. */
+static uint32_t place_rows(const nlp__perceptron_t *p, uint32_t *kept,
+                           uint32_t n_slots, uint32_t len_bits,
+                           uint32_t *slots, uint32_t *slot_row) {
+    memset(slots, 0, (size_t)n_slots * sizeof *slots);
+    uint32_t placed = 0;
+    for (size_t r = 0; r < p->n_rows; r++) {
+        if (!kept[r]) continue;
+        uint64_t mixed = mix64(p->rows[r].feature);
+        uint32_t fp = frozen_fingerprint(mixed, len_bits);
+        uint32_t s = frozen_home(mixed, n_slots);
+        while (slots[s] && (slots[s] >> len_bits) != fp)
+            if (++s == n_slots) s = 0;
+        if (slots[s]) {
+            kept[r] = 0;
+            continue;
+        }
+        int dense;
+        slots[s] = fp << len_bits | row_units(kept[r], p->n_classes, &dense);
+        slot_row[s] = (uint32_t)r;
+        placed++;
+    }
+    return placed;
+}
+
+/* Writes the row data in slot order and each block's first row start. */
+static void write_rows(const nlp__perceptron_t *p, const uint32_t *slot_row, double min_weight, double scale,
+                       const nlp__linear_t *m, uint32_t *block_starts,
+                       uint16_t *cells) {
+    const uint32_t mask = (1u << m->len_bits) - 1;
+    uint32_t next = 0;
+    for (uint32_t s = 0; s < m->n_slots; s++) {
+        if (s % BLOCK_SLOTS == 0) block_starts[s / BLOCK_SLOTS] = next;
+        if (!m->slots[s]) continue;
+        const train_row_t *row = &p->rows[slot_row[s]];
+        uint32_t units = m->slots[s] & mask;
+        int dense = units == m->dense_len;
+        uint16_t *out = cells + 2 * (size_t)next;
+        uint32_t n = 0;
+        for (uint32_t e = 0; e < row->n; e++) {
+            int16_t q = quantised(p, &row->entries[e], min_weight, scale);
+            if (q == 0) continue;
+            if (dense) {
+                out[row->entries[e].cls] = (uint16_t)q;
+            } else {
+                out[2 * n] = (uint16_t)row->entries[e].cls;
+                out[2 * n + 1] = (uint16_t)q;
+                n++;
+            }
+        }
+        if (!dense) qsort(out, n, 2 * sizeof *out, cmp_pair_cls);
+        next += units;
+    }
+    block_starts[m->n_slots / BLOCK_SLOTS] = next;
 }
 
 nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
@@ -343,119 +438,70 @@ nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
     /* Pass 2: surviving weights per row (0: the feature is dropped). */
     uint32_t *kept = nlp__calloc(p->alloc, p->n_rows ? p->n_rows : 1, sizeof *kept);
     if (!kept) return NLP_NOMEM;
-    size_t n_features = 0, n_units = 0;
+    size_t n_features = 0;
     for (size_t r = 0; r < p->n_rows; r++) {
         const train_row_t *row = &p->rows[r];
         for (uint32_t e = 0; e < row->n; e++)
             kept[r] += quantised(p, &row->entries[e], min_weight, scale) != 0;
-        if (kept[r]) {
-            int dense;
-            n_features++;
-            n_units += row_units(kept[r], n_classes, &dense);
-        }
+        n_features += kept[r] != 0;
     }
-    double want_slots = (double)n_features * FROZEN_SLOTS_PER_FEATURE + 8.0;
-    if (want_slots > (double)(UINT32_MAX - 1) || n_units >= DENSE_FLAG) {
+    if (n_features > MAX_FEATURES) {
         nlp__free(p->alloc, kept);
-        return nlp__fail(NLP_LIMIT, "perceptron: %zu features is too many",
-                         n_features);
+        return nlp__fail(NLP_LIMIT, "perceptron: %zu features is too many", n_features);
     }
-    uint32_t n_slots = (uint32_t)want_slots;
+    /* At least one slot stays empty, so that every probe ends. */
+    size_t want = (size_t)((double)n_features * FROZEN_SLOTS_PER_FEATURE) + 1;
+    nlp__linear_t m = {
+        .n_classes = n_classes,
+        .n_slots = (uint32_t)((want + BLOCK_SLOTS - 1) / BLOCK_SLOTS * BLOCK_SLOTS),
+        .len_bits = bit_width(dense_units(n_classes)),
+        .dense_len = dense_units(n_classes),
+        .scale = (float)scale,
+    };
 
-    size_t slots_bytes = ((size_t)n_slots + 1) * sizeof(nlp__linear_slot_t);
-    size_t total = IMAGE_HEADER_BYTES + slots_bytes + n_units * 4;
-    total = (total + 7) & ~(size_t)7;
-    uint8_t *buf = nlp__calloc(p->alloc, total, 1);
-    uint32_t *slot_row = nlp__malloc(p->alloc, (size_t)n_slots * sizeof *slot_row);
-    if (!buf || !slot_row) {
-        nlp__free(p->alloc, buf);
+    /* Pass 3: rows placed in slots, then written in slot order. */
+    uint32_t *slots = nlp__malloc(p->alloc, (size_t)m.n_slots * sizeof *slots);
+    uint32_t *slot_row = nlp__malloc(p->alloc, (size_t)m.n_slots * sizeof *slot_row);
+    uint8_t *buf = NULL;
+    size_t n_units = 0;
+    image_layout_t l = {0};
+    if (slots && slot_row) {
+        m.n_features = place_rows(p, kept, m.n_slots, m.len_bits, slots, slot_row);
+        for (uint32_t s = 0; s < m.n_slots; s++) n_units += slots[s] & ((1u << m.len_bits) - 1);
+        l = layout_of(m.n_slots, (uint32_t)(n_units <= MAX_UNITS ? n_units : 0));
+        if (n_units <= MAX_UNITS) buf = nlp__calloc(p->alloc, l.total, 1);
+    }
+    if (!buf) {
+        nlp__free(p->alloc, slots);
         nlp__free(p->alloc, slot_row);
         nlp__free(p->alloc, kept);
-        return NLP_NOMEM;
+        return n_units > MAX_UNITS
+                   ? nlp__fail(NLP_LIMIT, "perceptron: %zu weights is too many", n_units)
+                   : NLP_NOMEM;
     }
-
-    /* Pass 3: place features in slots. A feature whose fingerprint already
-     * sits on its probe path would be shadowed by it at lookup, so it is
-     * dropped (about one in four billion). */
-    nlp__linear_slot_t *slots = (nlp__linear_slot_t *)(buf + IMAGE_HEADER_BYTES);
-    for (uint32_t s = 0; s < n_slots; s++) slot_row[s] = UINT32_MAX;
-    size_t placed = 0;
-    for (size_t r = 0; r < p->n_rows; r++) {
-        if (!kept[r]) continue;
-        uint64_t mixed = mix64(p->rows[r].feature);
-        uint32_t fp = frozen_fingerprint(mixed);
-        uint32_t s = frozen_home(mixed, n_slots);
-        while (slots[s].fingerprint && slots[s].fingerprint != fp)
-            if (++s == n_slots) s = 0;
-        if (slots[s].fingerprint) continue;
-        slots[s].fingerprint = fp;
-        slot_row[s] = (uint32_t)r;
-        placed++;
-    }
-
-    /* Pass 4: rows in slot order. Sparse rows are (class, weight) pairs in
-     * class order; dense rows are one weight per class. */
-    uint16_t *cells = (uint16_t *)(buf + IMAGE_HEADER_BYTES + slots_bytes);
-    uint32_t next = 0;
-    for (uint32_t s = 0; s < n_slots; s++) {
-        slots[s].start = next;
-        if (slot_row[s] == UINT32_MAX) continue;
-        const train_row_t *row = &p->rows[slot_row[s]];
-        int dense;
-        uint32_t units = row_units(kept[slot_row[s]], n_classes, &dense);
-        uint16_t *out = cells + 2 * (size_t)next;
-        uint32_t n = 0;
-        for (uint32_t e = 0; e < row->n; e++) {
-            int16_t q = quantised(p, &row->entries[e], min_weight, scale);
-            if (q == 0) continue;
-            if (dense) {
-                out[row->entries[e].cls] = (uint16_t)q;
-            } else {
-                out[2 * n] = (uint16_t)row->entries[e].cls;
-                out[2 * n + 1] = (uint16_t)q;
-                n++;
-            }
-        }
-        if (!dense) qsort(out, n, 2 * sizeof *out, cmp_pair_cls);
-        else slots[s].start |= DENSE_FLAG;
-        next += units;
-    }
-    slots[n_slots].fingerprint = 0;
-    slots[n_slots].start = next;
+    m.n_units = (uint32_t)n_units;
+    memcpy(buf + l.slots, slots, (size_t)m.n_slots * sizeof *slots);
+    m.slots = (const uint32_t *)(buf + l.slots);
+    write_rows(p, slot_row, min_weight, scale, &m,
+               (uint32_t *)(buf + l.block_starts), (uint16_t *)(buf + l.cells));
 
     image_header_t h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, IMAGE_MAGIC, sizeof h.magic);
     h.n_classes = n_classes;
-    h.n_slots = n_slots;
-    h.n_features = (uint32_t)placed;
-    h.n_units = next;
+    h.n_slots = m.n_slots;
+    h.n_features = m.n_features;
+    h.n_units = m.n_units;
     h.scale = (float)scale;
+    h.len_bits = m.len_bits;
     memcpy(buf, &h, sizeof h);
-    /* Dropped fingerprint twins leave unused space at the end; the length
-     * reported is the exact length of what was written. */
-    total = IMAGE_HEADER_BYTES + slots_bytes + (size_t)next * 4;
-    total = (total + 7) & ~(size_t)7;
 
+    nlp__free(p->alloc, slots);
     nlp__free(p->alloc, slot_row);
     nlp__free(p->alloc, kept);
     *image = buf;
-    *len = total;
+    *len = l.total;
     return NLP_OK;
-}
-
-/* Whether slot s owns a well-formed part of the row data: rows follow one
- * another (a row running backwards has a length past n_units, as starts
- * are below 2^31), an empty slot owns nothing, a dense row has one (padded)
- * weight per class. Branch-free, as it runs on every slot at load time. */
-static inline uint32_t slot_ok(const nlp__linear_slot_t *slots, uint32_t s,
-                               uint32_t n_units, uint32_t dense_len) {
-    uint32_t start = slots[s].start;
-    uint32_t len = (slots[s + 1].start & ~DENSE_FLAG) - (start & ~DENSE_FLAG);
-    uint32_t dense = start >> 31, empty = slots[s].fingerprint == 0;
-    uint32_t bad = (len > n_units) | (empty & ((len != 0) | dense)) |
-                   (dense & (len != dense_len));
-    return bad ^ 1u;
 }
 
 /* The largest class named in the sparse pairs of units [a, b) (0 when
@@ -463,6 +509,45 @@ static inline uint32_t slot_ok(const nlp__linear_slot_t *slots, uint32_t s,
 static uint32_t max_class(const uint16_t *cells, uint32_t a, uint32_t b) {
     uint16_t top = 0;
     for (size_t u = a; u < b; u++) top = cells[2 * u] > top ? cells[2 * u] : top;
+    return top;
+}
+
+/* Checks every slot and block: an occupied slot's row is 1 to dense_len
+ * units long, each block's first row starts where the rows before it end,
+ * and the rows end with the data. That keeps every read inside the image.
+ * Returns the first bad block, or the block count when all are good. */
+static uint32_t first_bad_block(const nlp__linear_t *m, uint32_t *occupied) {
+    const uint32_t mask = (1u << m->len_bits) - 1;
+    const uint32_t n_blocks = m->n_slots / BLOCK_SLOTS;
+    uint64_t at = 0; /* 64 bits: a damaged image's lengths may sum past 2^32 */
+    *occupied = 0;
+    for (uint32_t b = 0; b < n_blocks; b++) {
+        if (m->block_starts[b] != at) return b;
+        uint32_t bad = 0;
+        for (uint32_t s = b * BLOCK_SLOTS; s < (b + 1) * BLOCK_SLOTS; s++) {
+            uint32_t units = m->slots[s] & mask, used = m->slots[s] != 0;
+            bad |= used & ((units == 0) | (units > m->dense_len));
+            *occupied += used;
+            at += units;
+        }
+        if (bad) return b;
+    }
+    return at == m->n_units && m->block_starts[n_blocks] == at ? n_blocks : n_blocks - 1;
+}
+
+/* The largest class any sparse row names (rows follow one another in slot
+ * order, as first_bad_block checked). */
+static uint32_t top_class(const nlp__linear_t *m) {
+    const uint32_t mask = (1u << m->len_bits) - 1;
+    uint32_t top = 0, at = 0;
+    for (uint32_t s = 0; s < m->n_slots; s++) {
+        uint32_t units = m->slots[s] & mask;
+        if (units != m->dense_len) {
+            uint32_t c = max_class(m->cells, at, at + units);
+            top = c > top ? c : top;
+        }
+        at += units;
+    }
     return top;
 }
 
@@ -483,66 +568,46 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad magic");
     if (h.n_classes == 0 || h.n_classes > NLP__PERCEPTRON_MAX_CLASSES)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %u classes", h.n_classes);
-    if (h.n_slots == 0 || h.n_features >= h.n_slots || h.n_units >= DENSE_FLAG)
+    if (h.len_bits != bit_width(dense_units(h.n_classes)))
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %u-bit row lengths for %u classes",
+                         h.len_bits, h.n_classes);
+    if (h.n_slots == 0 || h.n_slots % BLOCK_SLOTS != 0 || h.n_features >= h.n_slots ||
+        h.n_units > MAX_UNITS)
         return nlp__fail(NLP_MODEL_CORRUPT,
                          "linear model: %u features in %u slots (needs a free slot)",
                          h.n_features, h.n_slots);
     if (!isfinite(h.scale) || h.scale <= 0.0f)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad scale");
-    size_t expect = IMAGE_HEADER_BYTES +
-                    ((size_t)h.n_slots + 1) * sizeof(nlp__linear_slot_t) +
-                    (size_t)h.n_units * 4;
-    expect = (expect + 7) & ~(size_t)7;
-    if (len != expect)
+    image_layout_t l = layout_of(h.n_slots, h.n_units);
+    if (len != l.total)
         return nlp__fail(NLP_MODEL_CORRUPT,
-                         "linear model: %zu bytes, header says %zu", len, expect);
+                         "linear model: %zu bytes, header says %zu", len, l.total);
 
-    const nlp__linear_slot_t *slots =
-        (const nlp__linear_slot_t *)((const uint8_t *)image + IMAGE_HEADER_BYTES);
-    const uint16_t *cells = (const uint16_t *)(slots + h.n_slots + 1);
-    /* Rows must tile [0, n_units) in slot order, empty slots own nothing,
-     * dense rows hold exactly one (padded) weight per class, and sparse rows
-     * name valid classes: that makes every probe loop terminate and every
-     * read stay inside the image. A dense row's padding only ever reaches
-     * the padding of the scorer's accumulators. */
-    if ((slots[0].start & ~DENSE_FLAG) != 0 || slots[h.n_slots].start != h.n_units ||
-        slots[h.n_slots].fingerprint != 0)
-        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot bounds");
-    uint32_t dense_len = dense_units(h.n_classes);
-    uint32_t occupied = 0, ok = 1;
-    for (uint32_t s = 0; s < h.n_slots; s++) {
-        ok &= slot_ok(slots, s, h.n_units, dense_len);
-        occupied += slots[s].fingerprint != 0;
-    }
-    if (!ok) {
-        uint32_t s = 0;
-        while (slot_ok(slots, s, h.n_units, dense_len)) s++;
-        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad slot %u", s);
-    }
-    /* The rows tile the data, so the sparse ones fill the gaps between the
-     * (few) dense ones, and their classes are checked gap by gap. */
-    uint32_t top = 0, gap = 0;
-    for (uint32_t s = 0; s < h.n_slots; s++) {
-        if (!(slots[s].start & DENSE_FLAG)) continue;
-        uint32_t m = max_class(cells, gap, slots[s].start & ~DENSE_FLAG);
-        top = m > top ? m : top;
-        gap = slots[s + 1].start & ~DENSE_FLAG;
-    }
-    uint32_t m = max_class(cells, gap, h.n_units);
-    top = m > top ? m : top;
-    if (top >= h.n_classes)
-        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: class %u out of range", top);
+    const uint8_t *base = image;
+    nlp__linear_t m = {
+        .n_classes = h.n_classes,
+        .n_slots = h.n_slots,
+        .n_features = h.n_features,
+        .n_units = h.n_units,
+        .len_bits = h.len_bits,
+        .dense_len = dense_units(h.n_classes),
+        .scale = h.scale,
+        .slots = (const uint32_t *)(base + l.slots),
+        .block_starts = (const uint32_t *)(base + l.block_starts),
+        .cells = (const uint16_t *)(base + l.cells),
+    };
+    uint32_t occupied, bad = first_bad_block(&m, &occupied);
+    if (bad != h.n_slots / BLOCK_SLOTS)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad block %u", bad);
     if (occupied != h.n_features)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: %u features, header says %u",
                          occupied, h.n_features);
-
-    out->n_classes = h.n_classes;
-    out->n_slots = h.n_slots;
-    out->n_features = h.n_features;
-    out->n_units = h.n_units;
-    out->scale = h.scale;
-    out->slots = slots;
-    out->cells = cells;
+    /* A dense row's padding only ever reaches the padding of the scorer's
+     * accumulators; a sparse row's classes must exist. */
+    uint32_t top = top_class(&m);
+    if (top >= h.n_classes)
+        return nlp__fail(NLP_MODEL_CORRUPT, "linear model: class %u out of range", top);
+    *out = m;
     return NLP_OK;
 }
 
@@ -587,21 +652,26 @@ _Static_assert(SCORE_WINDOW % DENSE_BLOCK == 0, "windows start on a dense block"
 #define SCORE_INLINE inline
 #endif
 
-/* Adds the row of slot s, restricted to classes [lo, lo + n), to acc; lo
- * and n are multiples of DENSE_BLOCK, so dense rows go in whole blocks.
+/* A row found for a feature: where it starts in the row data and its
+ * length, both in 4-byte units. */
+typedef struct row_ref {
+    uint32_t start, units;
+} row_ref_t;
+
+/* Adds the row `r`, restricted to classes [lo, lo + n), to acc; lo and n
+ * are multiples of DENSE_BLOCK, so dense rows go in whole blocks.
  * `windowed` is a constant at each call: without a window every class of a
  * sparse row is in range (the image was validated), so the check goes. */
-static SCORE_INLINE void add_row(const nlp__linear_t *m, uint32_t s, uint32_t lo,
+static SCORE_INLINE void add_row(const nlp__linear_t *m, row_ref_t r, uint32_t lo,
                                  uint32_t n, int windowed, int32_t *restrict acc) {
-    uint32_t start = m->slots[s].start;
-    const uint16_t *row = m->cells + 2 * (size_t)(start & ~DENSE_FLAG);
-    if (start & DENSE_FLAG) {
+    const uint16_t *row = m->cells + 2 * (size_t)r.start;
+    if (r.units == m->dense_len) {
         const int16_t *w = (const int16_t *)row + lo;
         int32_t *a = acc;
         for (uint32_t c = 0; c < n; c += DENSE_BLOCK, w += DENSE_BLOCK, a += DENSE_BLOCK)
             for (size_t j = 0; j < DENSE_BLOCK; j++) a[j] += w[j];
     } else {
-        const uint16_t *end = m->cells + 2 * (size_t)(m->slots[s + 1].start & ~DENSE_FLAG);
+        const uint16_t *end = row + 2 * (size_t)r.units;
         for (const uint16_t *pair = row; pair < end; pair += 2) {
             uint32_t c = (uint32_t)pair[0] - lo; /* wraps below lo */
             if (!windowed || c < n) acc[c] += (int16_t)pair[1];
@@ -621,36 +691,40 @@ static SCORE_INLINE void prefetch_row(const uint16_t *row, const uint16_t *end) 
     __builtin_prefetch((const void *)last);
 }
 
-/* Finds the slots of feats[0..n) (n <= SCORE_BATCH) and stores those
+/* Finds the rows of feats[0..n) (n <= SCORE_BATCH) and stores those
  * present in found[]; returns how many. Lookups are independent cache
  * misses, so they are staged: every home slot is prefetched before the
- * first is probed, and every row found is prefetched before any is read. */
-static SCORE_INLINE size_t find_slots(const nlp__linear_t *m, const uint64_t *feats,
-                                       size_t n, uint32_t *found) {
-    const nlp__linear_slot_t *slots = m->slots;
-    const uint32_t n_slots = m->n_slots;
+ * first is probed, and every row found is prefetched before any is read.
+ * A row starts at its block's first row plus the lengths of the rows in
+ * the slots before it in the block, which share its cache line. */
+static SCORE_INLINE size_t find_rows(const nlp__linear_t *m, const uint64_t *feats,
+                                     size_t n, row_ref_t *found) {
+    const uint32_t *slots = m->slots;
+    const uint32_t n_slots = m->n_slots, len_bits = m->len_bits;
+    const uint32_t mask = (1u << len_bits) - 1;
     uint32_t fps[SCORE_BATCH], home[SCORE_BATCH];
     for (size_t i = 0; i < n; i++) {
         uint64_t mixed = mix64(feats[i]);
-        fps[i] = feats[i] ? frozen_fingerprint(mixed) : 0;
+        fps[i] = frozen_fingerprint(mixed, len_bits);
         home[i] = frozen_home(mixed, n_slots);
         __builtin_prefetch(&slots[home[i]]);
+        __builtin_prefetch(&m->block_starts[home[i] / BLOCK_SLOTS]);
     }
     size_t n_found = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t fp = fps[i], s = home[i];
-        if (!fp) continue;
-        for (;;) {
-            uint32_t have = slots[s].fingerprint;
-            if (have == fp) {
-                found[n_found++] = s;
-                prefetch_row(m->cells + 2 * (size_t)(slots[s].start & ~DENSE_FLAG),
-                             m->cells + 2 * (size_t)(slots[s + 1].start & ~DENSE_FLAG));
-                break;
-            }
-            if (have == 0) break;
+        if (!feats[i]) continue;
+        uint32_t s = home[i], have;
+        while ((have = slots[s]) != 0 && (have >> len_bits) != fps[i])
             if (++s == n_slots) s = 0;
-        }
+        if (!have) continue;
+        /* A whole block in a fixed loop: vectorised and branch-free. */
+        const uint32_t *block = slots + s / BLOCK_SLOTS * BLOCK_SLOTS;
+        uint32_t before = s % BLOCK_SLOTS, sum = 0;
+        for (uint32_t t = 0; t < BLOCK_SLOTS; t++) sum += t < before ? block[t] & mask : 0;
+        row_ref_t r = {m->block_starts[s / BLOCK_SLOTS] + sum, have & mask};
+        found[n_found++] = r;
+        prefetch_row(m->cells + 2 * (size_t)r.start,
+                     m->cells + 2 * ((size_t)r.start + r.units));
     }
     return n_found;
 }
@@ -659,11 +733,11 @@ static SCORE_INLINE size_t find_slots(const nlp__linear_t *m, const uint64_t *fe
 static SCORE_INLINE void score_window(const nlp__linear_t *m, const uint64_t *feats,
                                       size_t n_feats, uint32_t lo, uint32_t n,
                                       int windowed, int32_t *restrict acc) {
-    uint32_t found[SCORE_BATCH];
+    row_ref_t found[SCORE_BATCH];
     memset(acc, 0, n * sizeof *acc);
     for (size_t base = 0; base < n_feats; base += SCORE_BATCH) {
         size_t batch = n_feats - base < SCORE_BATCH ? n_feats - base : SCORE_BATCH;
-        size_t n_found = find_slots(m, feats + base, batch, found);
+        size_t n_found = find_rows(m, feats + base, batch, found);
         for (size_t i = 0; i < n_found; i++) add_row(m, found[i], lo, n, windowed, acc);
     }
 }

@@ -27,22 +27,17 @@
 
 typedef struct nlp__perceptron nlp__perceptron_t;
 
-/* One slot of a frozen feature table: the high 32 bits of the mixed
- * feature id (0 = empty slot) and where its row starts in 4-byte units
- * (top bit set: a dense row); a row ends where the next slot's begins. */
-typedef struct nlp__linear_slot {
-    uint32_t fingerprint;
-    uint32_t start;
-} nlp__linear_slot_t;
-
 /* Read-only averaged weights (a view of a frozen image). */
 typedef struct nlp__linear {
     uint32_t n_classes;
-    uint32_t n_slots;      /* slots[n_slots] is an end sentinel */
+    uint32_t n_slots;      /* a multiple of the block size */
     uint32_t n_features;   /* occupied slots */
     uint32_t n_units;      /* 4-byte units of row data */
+    uint32_t len_bits;     /* low bits of an entry holding its row length */
+    uint32_t dense_len;    /* length of a dense row; sparse rows are shorter */
     float scale;           /* weight of one quantisation step */
-    const nlp__linear_slot_t *slots;
+    const uint32_t *slots; /* fingerprint << len_bits | row length; 0: empty */
+    const uint32_t *block_starts; /* where each block's first row starts */
     const uint16_t *cells; /* row data: (class, weight) pairs or dense rows */
 } nlp__linear_t;
 
