@@ -359,10 +359,11 @@ nlp_status_t nlp__perceptron_freeze(const nlp__perceptron_t *p, void **image,
  * probing: slots[s] gets the row's fingerprint and length, slot_row[s] the
  * row. A row whose fingerprint already sits on its probe path would be
  * shadowed by it at lookup, so it is dropped (kept[r] = 0; about one
- * feature in ten million). Returns the rows placed. */
+ * feature in ten million). Returns the rows placed and adds their
+ * lengths to *n_units. */
 static uint32_t place_rows(const nlp__perceptron_t *p, uint32_t *kept,
                            uint32_t n_slots, uint32_t len_bits,
-                           uint32_t *slots, uint32_t *slot_row) {
+                           uint32_t *slots, uint32_t *slot_row, size_t *n_units) {
     memset(slots, 0, (size_t)n_slots * sizeof *slots);
     uint32_t placed = 0;
     for (size_t r = 0; r < p->n_rows; r++) {
@@ -377,8 +378,10 @@ static uint32_t place_rows(const nlp__perceptron_t *p, uint32_t *kept,
             continue;
         }
         int dense;
-        slots[s] = fp << len_bits | row_units(kept[r], p->n_classes, &dense);
+        uint32_t units = row_units(kept[r], p->n_classes, &dense);
+        slots[s] = fp << len_bits | units;
         slot_row[s] = (uint32_t)r;
+        *n_units += units;
         placed++;
     }
     return placed;
@@ -466,8 +469,7 @@ nlp_status_t nlp__perceptron_freeze_opts(const nlp__perceptron_t *p,
     size_t n_units = 0;
     image_layout_t l = {0};
     if (slots && slot_row) {
-        m.n_features = place_rows(p, kept, m.n_slots, m.len_bits, slots, slot_row);
-        for (uint32_t s = 0; s < m.n_slots; s++) n_units += slots[s] & ((1u << m.len_bits) - 1);
+        m.n_features = place_rows(p, kept, m.n_slots, m.len_bits, slots, slot_row, &n_units);
         l = layout_of(m.n_slots, (uint32_t)(n_units <= MAX_UNITS ? n_units : 0));
         if (n_units <= MAX_UNITS) buf = nlp__calloc(p->alloc, l.total, 1);
     }
@@ -512,43 +514,41 @@ static uint32_t max_class(const uint16_t *cells, uint32_t a, uint32_t b) {
     return top;
 }
 
-/* Checks every slot and block: an occupied slot's row is 1 to dense_len
- * units long, each block's first row starts where the rows before it end,
- * and the rows end with the data. That keeps every read inside the image.
- * Returns the first bad block, or the block count when all are good. */
-static uint32_t first_bad_block(const nlp__linear_t *m, uint32_t *occupied) {
+/* Checks every slot and block in one pass: an occupied slot's row is 1 to
+ * dense_len units long, each block's first row starts where the rows before
+ * it end, and the rows end with the data; that keeps every read inside the
+ * image. Counts the occupied slots and finds the largest class a sparse row
+ * names. Returns the first bad block, or the block count when all are
+ * good. */
+static uint32_t first_bad_block(const nlp__linear_t *m, uint32_t *occupied,
+                                uint32_t *top) {
     const uint32_t mask = (1u << m->len_bits) - 1;
     const uint32_t n_blocks = m->n_slots / BLOCK_SLOTS;
     uint64_t at = 0; /* 64 bits: a damaged image's lengths may sum past 2^32 */
     *occupied = 0;
+    *top = 0;
     for (uint32_t b = 0; b < n_blocks; b++) {
         if (m->block_starts[b] != at) return b;
-        uint32_t bad = 0;
-        for (uint32_t s = b * BLOCK_SLOTS; s < (b + 1) * BLOCK_SLOTS; s++) {
-            uint32_t units = m->slots[s] & mask, used = m->slots[s] != 0;
+        const uint32_t *block = m->slots + (size_t)b * BLOCK_SLOTS;
+        uint32_t bad = 0, row = (uint32_t)at;
+        for (uint32_t t = 0; t < BLOCK_SLOTS; t++) {
+            uint32_t units = block[t] & mask, used = block[t] != 0;
             bad |= used & ((units == 0) | (units > m->dense_len));
             *occupied += used;
             at += units;
         }
-        if (bad) return b;
+        if (bad || at > m->n_units) return b;
+        /* The block's rows lie inside the data: their classes can be read. */
+        for (uint32_t t = 0; t < BLOCK_SLOTS; t++) {
+            uint32_t units = block[t] & mask;
+            if (units != m->dense_len) {
+                uint32_t c = max_class(m->cells, row, row + units);
+                *top = c > *top ? c : *top;
+            }
+            row += units;
+        }
     }
     return at == m->n_units && m->block_starts[n_blocks] == at ? n_blocks : n_blocks - 1;
-}
-
-/* The largest class any sparse row names (rows follow one another in slot
- * order, as first_bad_block checked). */
-static uint32_t top_class(const nlp__linear_t *m) {
-    const uint32_t mask = (1u << m->len_bits) - 1;
-    uint32_t top = 0, at = 0;
-    for (uint32_t s = 0; s < m->n_slots; s++) {
-        uint32_t units = m->slots[s] & mask;
-        if (units != m->dense_len) {
-            uint32_t c = max_class(m->cells, at, at + units);
-            top = c > top ? c : top;
-        }
-        at += units;
-    }
-    return top;
 }
 
 nlp_status_t nlp__linear_open(const void *image, size_t len,
@@ -596,7 +596,7 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
         .block_starts = (const uint32_t *)(base + l.block_starts),
         .cells = (const uint16_t *)(base + l.cells),
     };
-    uint32_t occupied, bad = first_bad_block(&m, &occupied);
+    uint32_t occupied, top, bad = first_bad_block(&m, &occupied, &top);
     if (bad != h.n_slots / BLOCK_SLOTS)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: bad block %u", bad);
     if (occupied != h.n_features)
@@ -604,7 +604,6 @@ nlp_status_t nlp__linear_open(const void *image, size_t len,
                          occupied, h.n_features);
     /* A dense row's padding only ever reaches the padding of the scorer's
      * accumulators; a sparse row's classes must exist. */
-    uint32_t top = top_class(&m);
     if (top >= h.n_classes)
         return nlp__fail(NLP_MODEL_CORRUPT, "linear model: class %u out of range", top);
     *out = m;
