@@ -302,6 +302,89 @@ static void test_tagger_load_rejects_damaged_models(void **state) {
     nlp__corpus_free(c);
 }
 
+/* Replaces the bytes of section `name` in the model file at `path`. */
+static void replace_section(const char *path, const char *name, const void *data, size_t len) {
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    int found = 0;
+    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
+        const char *have = nlp__model_reader_section_name(r, i);
+        const void *bytes;
+        size_t n;
+        assert_int_equal(nlp__model_reader_section(r, have, &bytes, &n), NLP_OK);
+        if (strcmp(have, name) == 0) bytes = data, n = len, found = 1;
+        assert_int_equal(nlp__model_writer_add(w, have, bytes, n), NLP_OK);
+    }
+    assert_true(found);
+    nlp__model_reader_close(r);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+}
+
+/* A tagger trained for one pass tags the fixture right without second-pass
+ * weights, keeps its pass count through a save, and a file whose count
+ * and weights disagree is refused. */
+static void test_tagger_one_pass(void **state) {
+    (void)state;
+    nlp__corpus_t *c = read_fixture();
+    nlp_t *nlp;
+    assert_int_equal(nlp_create_blank("en", NULL, &nlp), NLP_OK);
+    nlp_vocab_t *vocab = nlp_get_vocab(nlp);
+    nlp__train_opts_t opts = {.epochs = 20, .seed = 7, .tagger_passes = 3};
+    nlp__component_t *tagger = NULL;
+    assert_int_equal(nlp__tagger_train(vocab, c, c, NULL, 0, &opts, &tagger), NLP_INVALID_ARG);
+    assert_null(tagger);
+    opts.tagger_passes = 1;
+    assert_int_equal(nlp__tagger_train(vocab, c, c, NULL, 0, &opts, &tagger), NLP_OK);
+    assert_int_equal(count_exact(vocab, tagger, c), c->n_words);
+
+    const char *path = "/tmp/spacyc-test-tagger-one-pass.spacyc";
+    write_variant(tagger, path, NULL, NULL);
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    const void *data;
+    size_t len;
+    assert_int_equal(nlp__model_reader_section(r, "tagger.model2", &data, &len), NLP_OK);
+    assert_int_equal(len, 0);
+    uint8_t config[64], model[1 << 16];
+    size_t config_len, model_len;
+    assert_int_equal(nlp__model_reader_section(r, "tagger.config", &data, &config_len), NLP_OK);
+    assert_true(config_len <= sizeof config);
+    memcpy(config, data, config_len);
+    assert_int_equal(nlp__model_reader_section(r, "tagger.model", &data, &model_len), NLP_OK);
+    assert_true(model_len <= sizeof model);
+    memcpy(model, data, model_len);
+    nlp__model_reader_close(r);
+    nlp__component_t *loaded;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    assert_int_equal(nlp__tagger_load(vocab, r, "tagger", &loaded), NLP_OK);
+    assert_int_equal(count_exact(vocab, loaded, c), c->n_words);
+    loaded->ops->free(loaded);
+    nlp__model_reader_close(r);
+
+    /* Second-pass weights in a one-pass model. */
+    replace_section(path, "tagger.model2", model, model_len);
+    assert_int_equal(load_from(path, vocab), NLP_MODEL_CORRUPT);
+    /* A pass count this library does not know (the field after the
+     * magic, feature version, class and FEATS counts). */
+    replace_section(path, "tagger.model2", NULL, 0);
+    uint32_t passes = 3;
+    memcpy(config + 20, &passes, sizeof passes);
+    replace_section(path, "tagger.config", config, config_len);
+    assert_int_equal(load_from(path, vocab), NLP_MODEL_CORRUPT);
+    /* Two passes without second-pass weights. */
+    passes = 2;
+    memcpy(config + 20, &passes, sizeof passes);
+    replace_section(path, "tagger.config", config, config_len);
+    assert_int_equal(load_from(path, vocab), NLP_MODEL_CORRUPT);
+    remove(path);
+    tagger->ops->free(tagger);
+    nlp_free(nlp);
+    nlp__corpus_free(c);
+}
+
 /* Training and tagging allocate through the given allocator and release
  * everything. */
 static void test_tagger_frees_everything(void **state) {
@@ -535,6 +618,7 @@ int main(void) {
         cmocka_unit_test(test_tagger_training_is_deterministic),
         cmocka_unit_test(test_tagger_save_load_round_trip),
         cmocka_unit_test(test_tagger_load_rejects_damaged_models),
+        cmocka_unit_test(test_tagger_one_pass),
         cmocka_unit_test(test_tagger_frees_everything),
         cmocka_unit_test(test_tagger_ewt_accuracy),
         cmocka_unit_test(test_supertagger_learns_fixture_exactly),

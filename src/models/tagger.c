@@ -18,7 +18,9 @@
  * Tagging takes two greedy passes. The first sees only the classes it has
  * already predicted on the left; the second also sees the first pass's
  * guesses for the word and the two after it. On EWT dev this adds about
- * 0.15 points of tag and POS accuracy, for twice the tagging time.
+ * 0.15 points of tag and POS accuracy, for twice the tagging time. A model
+ * trained for one pass (nlp__train_opts_t.tagger_passes) stops after the
+ * first and has no second-pass weights.
  *
  * The same code is the supertagger. Its classes are supertags: the word's
  * dependency label with the side its head is on ("nsubj<": head to the
@@ -35,7 +37,7 @@
  *   .morph_map  (orth, class) -> FEATS index, exceptions only,
  *   .amb        norm -> ambiguity class id,
  *   .model      the first pass's frozen perceptron (models/perceptron.h),
- *   .model2     the second pass's.
+ *   .model2     the second pass's (empty in a one-pass model).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -146,7 +148,7 @@ typedef struct config_section {
     uint32_t feature_version;
     uint32_t n_classes;
     uint32_t n_morphs;
-    uint32_t reserved;
+    uint32_t passes; /* 1 or 2; 0 (files from before one-pass models): 2 */
 } config_section_t;
 
 typedef struct tag_class {
@@ -172,6 +174,7 @@ typedef struct tagger {
     const char **tag_names; /* distinct XPOS, permanent strings */
     size_t n_tags;
     bool super; /* the supertagger */
+    uint32_t passes; /* 1 or 2 */
 } tagger_t;
 
 /* The component's name, for messages: "tagger" or "supertagger". */
@@ -340,6 +343,20 @@ static uint32_t tag_word(const tagger_t *tg, pass_t *p, const uint64_t *statics,
 #define AHEAD 2
 #define RING 4 /* > AHEAD */
 
+/* Writes class c as token i's annotation: its tag, POS and FEATS, or for
+ * the supertagger its supertag. */
+static void annotate(const tagger_t *tg, nlp_doc_t *doc, uint32_t *supertags,
+                     size_t i, uint32_t c) {
+    if (supertags) {
+        supertags[i] = nlp__supertag_id(tg->classes[c].tag);
+        return;
+    }
+    nlp_token_t *t = &doc->tokens[i];
+    t->tag = tg->classes[c].tag;
+    t->pos = tg->classes[c].pos;
+    t->morph = morph_of(tg, t->lex, c);
+}
+
 static nlp_status_t tagger_process(const nlp__component_t *self, nlp_doc_t *doc,
                                    nlp__arena_t *scratch) {
     const tagger_t *tg = (const tagger_t *)self;
@@ -367,20 +384,15 @@ static nlp_status_t tagger_process(const nlp__component_t *self, nlp_doc_t *doc,
             amb.p1 = amb.p2;
             amb.p2 = amb_of(tg, t[j + 3].lex);
             first[r] = tag_word(tg, &pass1, statics[r], norms[r], t[j].lex, NULL, scores);
+            if (tg->passes == 1) annotate(tg, doc, supertags, j, first[r] - 1);
         }
-        if (j < AHEAD) continue;
+        if (j < AHEAD || tg->passes == 1) continue;
         size_t i = j - AHEAD, r = i % RING;
         uint32_t ahead[AHEAD + 1];
         for (size_t k = 0; k <= AHEAD; k++)
             ahead[k] = i + k < n ? first[(i + k) % RING] : 0;
         uint32_t c = tag_word(tg, &pass2, statics[r], norms[r], t[i].lex, ahead, scores) - 1;
-        if (supertags) {
-            supertags[i] = nlp__supertag_id(tg->classes[c].tag);
-            continue;
-        }
-        t[i].tag = tg->classes[c].tag;
-        t[i].pos = tg->classes[c].pos;
-        t[i].morph = morph_of(tg, t[i].lex, c);
+        annotate(tg, doc, supertags, i, c);
     }
     if (!tg->super) doc->layers |= NLP_HAS_TAG | NLP_HAS_POS | NLP_HAS_MORPH;
     return NLP_OK;
@@ -508,6 +520,12 @@ static nlp_status_t tagger_attach(tagger_t *tg, nlp_vocab_t *vocab) {
     if (cfg.feature_version != FEATURE_VERSION)
         return nlp__fail(NLP_MODEL_VERSION, "%s: feature version %u, this library reads %u",
                          kind_name(tg->super), cfg.feature_version, FEATURE_VERSION);
+    tg->passes = cfg.passes ? cfg.passes : 2;
+    if (tg->passes > 2)
+        return nlp__fail(NLP_MODEL_CORRUPT, "%s: %u passes", kind_name(tg->super), cfg.passes);
+    if (tg->passes == 1 && tg->sec_len[SEC_MODEL2] != 0)
+        return nlp__fail(NLP_MODEL_CORRUPT, "%s: second-pass weights in a one-pass model",
+                         kind_name(tg->super));
     nlp_status_t st;
     if ((st = nlp__labels_decode(tg->alloc, tg->sec[SEC_LABELS], tg->sec_len[SEC_LABELS],
                                  &tg->class_labels, &tg->n_classes)) ||
@@ -524,7 +542,7 @@ static nlp_status_t tagger_attach(tagger_t *tg, nlp_vocab_t *vocab) {
         return st;
     /* The weights are attached last: training swaps them every epoch. */
     nlp__linear_t *models[2] = {&tg->model, &tg->model2};
-    for (int k = 0; k < 2 && !st; k++) {
+    for (uint32_t k = 0; k < tg->passes && !st; k++) {
         int sec = k ? SEC_MODEL2 : SEC_MODEL;
         if (!tg->sec[sec]) continue;
         st = nlp__linear_open(tg->sec[sec], tg->sec_len[sec], models[k]);
@@ -583,6 +601,7 @@ static uint32_t amb_from_counts(const nlp__pair_counter_t *amb, uint64_t norm,
 /* Everything training collects from the corpus before the epochs. */
 typedef struct train_data {
     bool super;
+    uint32_t passes; /* 1 or 2 */
     nlp__string_set_t classes, morphs;
     nlp__pair_counter_t morph_counts; /* (orth, class) -> FEATS */
     nlp__pair_counter_t amb_counts;   /* norm -> class */
@@ -749,6 +768,7 @@ static nlp_status_t build_lexicons(tagger_t *tg, train_data_t *td,
     cfg.feature_version = FEATURE_VERSION;
     cfg.n_classes = (uint32_t)n_classes;
     cfg.n_morphs = (uint32_t)n_morphs;
+    cfg.passes = td->passes;
     if (!st) {
         tg->owned[SEC_CONFIG] = nlp__malloc(alloc, sizeof cfg);
         if (!tg->owned[SEC_CONFIG]) st = NLP_NOMEM;
@@ -932,9 +952,9 @@ static nlp_status_t score_dev(const tagger_t *tg, nlp_vocab_t *vocab,
 
 static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : 0.0; }
 
-/* Trains one model for `epochs` epochs. With `dev`, the model is the
- * second pass: after each epoch it is scored on dev (with tg->model as the
- * first pass) and the best epoch's image is kept; otherwise the last
+/* Trains one model for `epochs` epochs. With `dev`, the model is the last
+ * pass: after each epoch it is scored on dev (with tg->model as the first
+ * pass of two) and the best epoch's image is kept; otherwise the last
  * epoch's. The image is returned in *image (caller frees). */
 static nlp_status_t train_model(tagger_t *tg, const train_data_t *td,
                                 const pass_spec_t *ps, uint32_t epochs,
@@ -960,7 +980,8 @@ static nlp_status_t train_model(tagger_t *tg, const train_data_t *td,
         if (st || (!dev && e + 1 < epochs)) continue;
         nlp__freeze_opts_t fo = {.min_weight = td->n_words >= PRUNE_MIN_WORDS ? MIN_WEIGHT : 0};
         st = nlp__perceptron_freeze_opts(p, &fo, &img, &img_len);
-        if (!st && dev) st = nlp__linear_open(img, img_len, &tg->model2);
+        if (!st && dev)
+            st = nlp__linear_open(img, img_len, tg->passes == 1 ? &tg->model : &tg->model2);
         if (!st && dev) st = score_dev(tg, vocab, dev, upstream, n_upstream, scratch, &ds);
         if (st) {
             nlp__free(alloc, img);
@@ -1029,7 +1050,7 @@ static nlp_status_t keep_model(tagger_t *tg, int sec, void *image, size_t len) {
     return nlp__linear_open(image, len, sec == SEC_MODEL ? &tg->model : &tg->model2);
 }
 
-/* The two passes. The second pass learns from first-pass guesses that are
+/* The passes. With two, the second pass learns from first-pass guesses that are
  * as wrong as they will be at run time: each training sentence is tagged
  * by a first-pass model trained without it (jackknifing over N_FOLDS
  * folds). The first pass used at run time is then trained on everything. */
@@ -1040,6 +1061,17 @@ static nlp_status_t train_passes(tagger_t *tg, const train_data_t *td,
                                  nlp__arena_t *scratch) {
     const nlp_allocator_t *alloc = tg->alloc;
     uint32_t epochs = opts->epochs ? opts->epochs : DEFAULT_EPOCHS;
+    if (tg->passes == 1) {
+        /* The first pass is the last: trained on everything, chosen on dev. */
+        pass_spec_t only = {NULL, 0, 0};
+        void *image = NULL;
+        size_t len = 0;
+        nlp_status_t st = train_model(tg, td, &only, epochs, vocab, dev, upstream, n_upstream,
+                                      opts, scratch, &image, &len);
+        if (!st) return keep_model(tg, SEC_MODEL, image, len);
+        nlp__free(alloc, image);
+        return st;
+    }
     uint32_t first_epochs = epochs * 2 / 3 ? epochs * 2 / 3 : 1;
     uint32_t n_folds = td->n_sents >= 2 * N_FOLDS ? N_FOLDS : 0;
     uint32_t *ahead = nlp__calloc(alloc, td->n_words + 1, sizeof *ahead);
@@ -1082,6 +1114,10 @@ static nlp_status_t train_tagger(nlp_vocab_t *vocab, const nlp__corpus_t *train,
                                  bool super, nlp__component_t **out) {
     *out = NULL;
     const nlp_allocator_t *alloc = opts->alloc ? opts->alloc : vocab->alloc;
+    uint32_t passes = opts->tagger_passes ? opts->tagger_passes : 2;
+    if (passes > 2)
+        return nlp__fail(NLP_INVALID_ARG, "%s: %u passes (1 or 2)", kind_name(super),
+                         opts->tagger_passes);
     train_data_t td;
     memset(&td, 0, sizeof td);
     nlp__chunk_cache_t cache;
@@ -1089,6 +1125,7 @@ static nlp_status_t train_tagger(nlp_vocab_t *vocab, const nlp__corpus_t *train,
     nlp__chunk_cache_init(&cache, alloc, 64u << 10, 2);
     nlp__arena_init(&scratch, &cache);
     td.super = super;
+    td.passes = passes;
     tagger_t *tg = tagger_alloc(alloc, super);
     nlp_status_t st = tg ? NLP_OK : NLP_NOMEM;
     if (!st) st = count_corpus(&td, vocab, alloc, train);

@@ -25,6 +25,9 @@ typedef struct nlp__train_opts {
      * recogniser, which copies it into its model; NULL: none. */
     const void *gazetteer;
     size_t gazetteer_len;
+    /* Greedy passes of the tagger and supertagger: 1 or 2 (0: 2). One
+     * pass halves their time for about 0.15 points of tag accuracy. */
+    uint32_t tagger_passes;
 } nlp__train_opts_t;
 
 /* Whether sentence s of `c` starts a paragraph (or a document). */
