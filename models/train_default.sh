@@ -3,7 +3,8 @@
 # lemmatizer, senter, parser) and Universal NER English-EWT (entity recognizer), with
 # word statistics from models/fetch_word_stats.sh and a gazetteer from
 # models/fetch_gazetteer.sh (each fetched when missing), then scores it on the dev sets. Usage: models/train_default.sh [EWT_DIR] [BUILD_DIR]
-# PIPELINE and OUT override the pipeline and the output file, e.g. the more
+# PIPELINE, TAGGER_PASSES (1 or 2) and OUT override the pipeline, the
+# tagger's passes and the output file, e.g. the more
 # accurate, larger and slower pipeline with a supertagger (models/README.md):
 #   PIPELINE=tagger,lemmatizer,senter,supertagger,parser,ner OUT=/tmp/en_accurate.spacyc \
 #     models/train_default.sh
@@ -14,6 +15,7 @@ build=${2:-build}
 spacyc="$build/src/cli/spacyc"
 out=${OUT:-models/en_default.spacyc}
 pipeline=${PIPELINE:-tagger,lemmatizer,senter,parser,ner}
+passes=${TAGGER_PASSES:-2}
 stats=models/word_stats
 gaz=models/gazetteer
 [ -s "$stats/en_clusters.paths" ] && [ -s "$stats/en_word_probs.tsv" ] ||
@@ -23,7 +25,7 @@ gaz=models/gazetteer
   --ner-train "$ewt/ner-train.iob2" --ner-dev "$ewt/ner-dev.iob2" \
   --clusters "$stats/en_clusters.paths" --word-probs "$stats/en_word_probs.tsv" \
   --gazetteer "$gaz/en_gazetteer.tsv" \
-  --pipeline "$pipeline" --seed 1 --name "$(basename "$out" .spacyc)" -o "$out"
+  --pipeline "$pipeline" --tagger-passes "$passes" --seed 1 --name "$(basename "$out" .spacyc)" -o "$out"
 ls -l "$out"
 echo "gold tokens:";  "$spacyc" evaluate --model "$out" --data "$ewt/dev.conllu" --gold-tokens
 echo "raw text:";     "$spacyc" evaluate --model "$out" --data "$ewt/dev.conllu"

@@ -988,19 +988,20 @@ static nlp_status_t train_model(tagger_t *tg, const train_data_t *td,
             break;
         }
         double score = ratio(ds.tag_ok + ds.pos_ok, 2 * ds.words);
+        uint32_t n_features = (tg->passes == 1 ? tg->model : tg->model2).n_features;
         if (opts->log && dev && tg->super)
             fprintf(opts->log,
                     "supertagger epoch %u: train_acc %.4f supertag_acc %.4f "
                     "features %u weights %zu bytes\n",
                     e + 1, ratio(correct, seen), ratio(ds.tag_ok, ds.words),
-                    tg->model2.n_features, img_len);
+                    n_features, img_len);
         else if (opts->log && dev)
             fprintf(opts->log,
                     "tagger epoch %u: train_acc %.4f tag_acc %.4f pos_acc %.4f "
                     "morph_acc %.4f features %u weights %zu bytes\n",
                     e + 1, ratio(correct, seen), ratio(ds.tag_ok, ds.words),
                     ratio(ds.pos_ok, ds.words), ratio(ds.morph_ok, ds.words),
-                    tg->model2.n_features, img_len);
+                    n_features, img_len);
         if (!ds.words || score > best_score) {
             best_score = score;
             nlp__free(alloc, *image);
