@@ -227,6 +227,43 @@ static void test_tagger_save_load_round_trip(void **state) {
     nlp__corpus_free(c);
 }
 
+/* How rewrite_model changes a model file's sections (each name may be
+ * NULL): `skip` is left out, `damaged` gets two bytes flipped and
+ * `replaced` gets data[0..len) instead of its bytes. */
+typedef struct section_edit {
+    const char *skip, *damaged, *replaced;
+    const void *data;
+    size_t len;
+} section_edit_t;
+
+/* Rewrites the model file at `path` with its sections edited. */
+static void rewrite_model(const char *path, const section_edit_t *edit) {
+    nlp__model_reader_t *r;
+    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
+    nlp__model_writer_t *w;
+    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
+    int replaced = 0;
+    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
+        const char *name = nlp__model_reader_section_name(r, i);
+        const void *data;
+        size_t len;
+        assert_int_equal(nlp__model_reader_section(r, name, &data, &len), NLP_OK);
+        if (edit->skip && strcmp(name, edit->skip) == 0) continue;
+        if (edit->replaced && strcmp(name, edit->replaced) == 0)
+            data = edit->data, len = edit->len, replaced = 1;
+        uint8_t *copy = malloc(len + 1);
+        if (len) memcpy(copy, data, len);
+        if (edit->damaged && strcmp(name, edit->damaged) == 0 && len > 8)
+            copy[len / 2] ^= 0x5a, copy[4] ^= 0xff;
+        assert_int_equal(nlp__model_writer_add(w, name, copy, len), NLP_OK);
+        free(copy);
+    }
+    assert_true(replaced == (edit->replaced != NULL));
+    nlp__model_reader_close(r);
+    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
+    nlp__model_writer_free(w);
+}
+
 /* Writes a model file holding the tagger's sections, with `skip` left out
  * and `damage` (may be NULL) applied to the section named `damaged`. */
 static void write_variant(const nlp__component_t *tagger, const char *path,
@@ -236,25 +273,7 @@ static void write_variant(const nlp__component_t *tagger, const char *path,
     assert_int_equal(tagger->ops->save(tagger, full, "tagger"), NLP_OK);
     assert_int_equal(nlp__model_writer_save(full, path), NLP_OK);
     nlp__model_writer_free(full);
-    nlp__model_reader_t *r;
-    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
-    nlp__model_writer_t *w;
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
-        const char *name = nlp__model_reader_section_name(r, i);
-        const void *data;
-        size_t len;
-        assert_int_equal(nlp__model_reader_section(r, name, &data, &len), NLP_OK);
-        if (skip && strcmp(name, skip) == 0) continue;
-        uint8_t *copy = malloc(len + 1);
-        memcpy(copy, data, len);
-        if (damaged && strcmp(name, damaged) == 0 && len > 8) copy[len / 2] ^= 0x5a, copy[4] ^= 0xff;
-        assert_int_equal(nlp__model_writer_add(w, name, copy, len), NLP_OK);
-        free(copy);
-    }
-    nlp__model_reader_close(r);
-    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
-    nlp__model_writer_free(w);
+    rewrite_model(path, &(section_edit_t){.skip = skip, .damaged = damaged});
 }
 
 static nlp_status_t load_from(const char *path, nlp_vocab_t *vocab) {
@@ -304,23 +323,7 @@ static void test_tagger_load_rejects_damaged_models(void **state) {
 
 /* Replaces the bytes of section `name` in the model file at `path`. */
 static void replace_section(const char *path, const char *name, const void *data, size_t len) {
-    nlp__model_reader_t *r;
-    assert_int_equal(nlp__model_reader_open(path, NULL, &r), NLP_OK);
-    nlp__model_writer_t *w;
-    assert_int_equal(nlp__model_writer_create(NULL, &w), NLP_OK);
-    int found = 0;
-    for (size_t i = 0; i < nlp__model_reader_n_sections(r); i++) {
-        const char *have = nlp__model_reader_section_name(r, i);
-        const void *bytes;
-        size_t n;
-        assert_int_equal(nlp__model_reader_section(r, have, &bytes, &n), NLP_OK);
-        if (strcmp(have, name) == 0) bytes = data, n = len, found = 1;
-        assert_int_equal(nlp__model_writer_add(w, have, bytes, n), NLP_OK);
-    }
-    assert_true(found);
-    nlp__model_reader_close(r);
-    assert_int_equal(nlp__model_writer_save(w, path), NLP_OK);
-    nlp__model_writer_free(w);
+    rewrite_model(path, &(section_edit_t){.replaced = name, .data = data, .len = len});
 }
 
 /* A tagger trained for one pass tags the fixture right without second-pass

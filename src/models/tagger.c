@@ -336,6 +336,11 @@ static uint32_t tag_word(const tagger_t *tg, pass_t *p, const uint64_t *statics,
     return c;
 }
 
+/* The weights of the pass whose classes are the output. */
+static nlp__linear_t *last_pass(tagger_t *tg) {
+    return tg->passes == 1 ? &tg->model : &tg->model2;
+}
+
 /* The second pass trails the first by AHEAD words (it reads the first
  * pass's classes of words i .. i + AHEAD), so both run in one sweep and
  * only the last RING words' features are kept: memory does not grow with
@@ -523,8 +528,11 @@ static nlp_status_t tagger_attach(tagger_t *tg, nlp_vocab_t *vocab) {
     tg->passes = cfg.passes ? cfg.passes : 2;
     if (tg->passes > 2)
         return nlp__fail(NLP_MODEL_CORRUPT, "%s: %u passes", kind_name(tg->super), cfg.passes);
-    if (tg->passes == 1 && tg->sec_len[SEC_MODEL2] != 0)
-        return nlp__fail(NLP_MODEL_CORRUPT, "%s: second-pass weights in a one-pass model",
+    /* A section present but empty is how a one-pass model stores .model2. */
+    if (tg->sec[SEC_MODEL2] && (tg->sec_len[SEC_MODEL2] != 0) != (tg->passes == 2))
+        return nlp__fail(NLP_MODEL_CORRUPT, tg->passes == 1
+                                                ? "%s: second-pass weights in a one-pass model"
+                                                : "%s: no second-pass weights in a two-pass model",
                          kind_name(tg->super));
     nlp_status_t st;
     if ((st = nlp__labels_decode(tg->alloc, tg->sec[SEC_LABELS], tg->sec_len[SEC_LABELS],
@@ -601,7 +609,6 @@ static uint32_t amb_from_counts(const nlp__pair_counter_t *amb, uint64_t norm,
 /* Everything training collects from the corpus before the epochs. */
 typedef struct train_data {
     bool super;
-    uint32_t passes; /* 1 or 2 */
     nlp__string_set_t classes, morphs;
     nlp__pair_counter_t morph_counts; /* (orth, class) -> FEATS */
     nlp__pair_counter_t amb_counts;   /* norm -> class */
@@ -768,7 +775,7 @@ static nlp_status_t build_lexicons(tagger_t *tg, train_data_t *td,
     cfg.feature_version = FEATURE_VERSION;
     cfg.n_classes = (uint32_t)n_classes;
     cfg.n_morphs = (uint32_t)n_morphs;
-    cfg.passes = td->passes;
+    cfg.passes = tg->passes;
     if (!st) {
         tg->owned[SEC_CONFIG] = nlp__malloc(alloc, sizeof cfg);
         if (!tg->owned[SEC_CONFIG]) st = NLP_NOMEM;
@@ -981,27 +988,26 @@ static nlp_status_t train_model(tagger_t *tg, const train_data_t *td,
         nlp__freeze_opts_t fo = {.min_weight = td->n_words >= PRUNE_MIN_WORDS ? MIN_WEIGHT : 0};
         st = nlp__perceptron_freeze_opts(p, &fo, &img, &img_len);
         if (!st && dev)
-            st = nlp__linear_open(img, img_len, tg->passes == 1 ? &tg->model : &tg->model2);
+            st = nlp__linear_open(img, img_len, last_pass(tg));
         if (!st && dev) st = score_dev(tg, vocab, dev, upstream, n_upstream, scratch, &ds);
         if (st) {
             nlp__free(alloc, img);
             break;
         }
         double score = ratio(ds.tag_ok + ds.pos_ok, 2 * ds.words);
-        uint32_t n_features = (tg->passes == 1 ? tg->model : tg->model2).n_features;
         if (opts->log && dev && tg->super)
             fprintf(opts->log,
                     "supertagger epoch %u: train_acc %.4f supertag_acc %.4f "
                     "features %u weights %zu bytes\n",
                     e + 1, ratio(correct, seen), ratio(ds.tag_ok, ds.words),
-                    n_features, img_len);
+                    last_pass(tg)->n_features, img_len);
         else if (opts->log && dev)
             fprintf(opts->log,
                     "tagger epoch %u: train_acc %.4f tag_acc %.4f pos_acc %.4f "
                     "morph_acc %.4f features %u weights %zu bytes\n",
                     e + 1, ratio(correct, seen), ratio(ds.tag_ok, ds.words),
                     ratio(ds.pos_ok, ds.words), ratio(ds.morph_ok, ds.words),
-                    n_features, img_len);
+                    last_pass(tg)->n_features, img_len);
         if (!ds.words || score > best_score) {
             best_score = score;
             nlp__free(alloc, *image);
@@ -1126,9 +1132,9 @@ static nlp_status_t train_tagger(nlp_vocab_t *vocab, const nlp__corpus_t *train,
     nlp__chunk_cache_init(&cache, alloc, 64u << 10, 2);
     nlp__arena_init(&scratch, &cache);
     td.super = super;
-    td.passes = passes;
     tagger_t *tg = tagger_alloc(alloc, super);
     nlp_status_t st = tg ? NLP_OK : NLP_NOMEM;
+    if (tg) tg->passes = passes; /* written to the config, read back on attach */
     if (!st) st = count_corpus(&td, vocab, alloc, train);
     if (!st) st = build_lexicons(tg, &td, alloc, train);
     if (!st) st = tagger_attach(tg, vocab);

@@ -26,7 +26,8 @@ typedef struct nlp__train_opts {
     const void *gazetteer;
     size_t gazetteer_len;
     /* Greedy passes of the tagger and supertagger: 1 or 2 (0: 2). One
-     * pass halves their time for about 0.15 points of tag accuracy. */
+     * pass halves their time; on EWT dev the tagger loses 0.05 points of
+     * tag and 0.13 of POS accuracy. */
     uint32_t tagger_passes;
 } nlp__train_opts_t;
 
