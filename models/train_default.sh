@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Trains the bundled default English model from UD English-EWT (tagger,
-# lemmatizer, senter, parser) and Universal NER English-EWT (entity recognizer), with
+# lemmatizer, supertagger, parser; the taggers in one pass) and Universal NER
+# English-EWT (entity recognizer), with
 # word statistics from models/fetch_word_stats.sh and a gazetteer from
 # models/fetch_gazetteer.sh (each fetched when missing), then scores it on the dev sets. Usage: models/train_default.sh [EWT_DIR] [BUILD_DIR]
 # PIPELINE, TAGGER_PASSES (1 or 2) and OUT override the pipeline, the
-# tagger's passes and the output file, e.g. the more
-# accurate, larger and slower pipeline with a supertagger (models/README.md):
-#   PIPELINE=tagger,lemmatizer,senter,supertagger,parser,ner OUT=/tmp/en_accurate.spacyc \
+# tagger's passes and the output file, e.g. a pipeline without a
+# supertagger, whose sentence boundaries come from a senter (models/README.md):
+#   PIPELINE=tagger,lemmatizer,senter,parser,ner TAGGER_PASSES=2 OUT=/tmp/en_senter.spacyc \
 #     models/train_default.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,8 @@ ewt=${1:-../shared/data/en_ewt}
 build=${2:-build}
 spacyc="$build/src/cli/spacyc"
 out=${OUT:-models/en_default.spacyc}
-pipeline=${PIPELINE:-tagger,lemmatizer,senter,parser,ner}
-passes=${TAGGER_PASSES:-2}
+pipeline=${PIPELINE:-tagger,lemmatizer,supertagger,parser,ner}
+passes=${TAGGER_PASSES:-1}
 stats=models/word_stats
 gaz=models/gazetteer
 [ -s "$stats/en_clusters.paths" ] && [ -s "$stats/en_word_probs.tsv" ] ||

@@ -152,8 +152,8 @@ static void test_load_exclude(void **state) {
     nlp_doc_t *b = parse_excluding(path, "ner", &no_ner, &tb, &nb);
     nlp_doc_t *c = parse_excluding(path, "parser,ner", &tags_only, &tc, &nc);
     assert_int_equal(nlp_n_components(no_ner), nlp_n_components(full) - 1);
-    assert_string_equal(nlp_meta(no_ner, "pipeline"), "tagger,lemmatizer,senter,parser");
-    assert_string_equal(nlp_meta(tags_only, "pipeline"), "tagger,lemmatizer,senter");
+    assert_string_equal(nlp_meta(no_ner, "pipeline"), "tagger,lemmatizer,supertagger,parser");
+    assert_string_equal(nlp_meta(tags_only, "pipeline"), "tagger,lemmatizer,supertagger");
 
     const nlp_span_t *ents;
     size_t n_ents;
@@ -186,7 +186,8 @@ static void test_load_exclude(void **state) {
         const char *exclude, *detail;
     } refused[] = {
         {"tagger", "lemmatizer reads what tagger writes"},
-        {"tagger,lemmatizer", "senter reads what tagger writes"},
+        {"tagger,lemmatizer", "parser reads what tagger writes"},
+        {"supertagger", "parser reads what supertagger writes"},
         {"morphologizer", "\"morphologizer\" is not a component"},
         {"ner,", "\"\" is not a component"},
         {",ner", "\"\" is not a component"},
