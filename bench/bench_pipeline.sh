@@ -14,7 +14,7 @@
 #   REPEAT     timed runs (default 5)
 #   EXCLUDE    components to leave out, as `spacyc parse --exclude` takes
 #              them (e.g. ner: the pipeline of tokenizer, tagger,
-#              lemmatizer, senter and parser); default none
+#              lemmatizer, supertagger and parser); default none
 #   BENCH_DIR  where the input and output go (default /tmp; never the repo)
 set -euo pipefail
 . "$(dirname "$0")/settings.sh"
