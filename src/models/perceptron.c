@@ -109,7 +109,6 @@ static inline uint32_t frozen_home(uint64_t mixed, uint32_t n_slots) {
     return (uint32_t)(((mixed & 0xffffffffull) * n_slots) >> 32);
 }
 
-
 /* The fingerprint of a mixed feature id: the high bits its entry has room
  * for beside a row length of len_bits bits. */
 static inline uint32_t frozen_fingerprint(uint64_t mixed, uint32_t len_bits) {
@@ -388,9 +387,9 @@ static uint32_t place_rows(const nlp__perceptron_t *p, uint32_t *kept,
 }
 
 /* Writes the row data in slot order and each block's first row start. */
-static void write_rows(const nlp__perceptron_t *p, const uint32_t *slot_row, double min_weight, double scale,
-                       const nlp__linear_t *m, uint32_t *block_starts,
-                       uint16_t *cells) {
+static void write_rows(const nlp__perceptron_t *p, const uint32_t *slot_row,
+                       double min_weight, double scale, const nlp__linear_t *m,
+                       uint32_t *block_starts, uint16_t *cells) {
     const uint32_t mask = (1u << m->len_bits) - 1;
     uint32_t next = 0;
     for (uint32_t s = 0; s < m->n_slots; s++) {

@@ -1075,9 +1075,8 @@ static nlp_status_t train_passes(tagger_t *tg, const train_data_t *td,
         size_t len = 0;
         nlp_status_t st = train_model(tg, td, &only, epochs, vocab, dev, upstream, n_upstream,
                                       opts, scratch, &image, &len);
-        if (!st) return keep_model(tg, SEC_MODEL, image, len);
-        nlp__free(alloc, image);
-        return st;
+        /* train_model frees the image itself when it fails. */
+        return st ? st : keep_model(tg, SEC_MODEL, image, len);
     }
     uint32_t first_epochs = epochs * 2 / 3 ? epochs * 2 / 3 : 1;
     uint32_t n_folds = td->n_sents >= 2 * N_FOLDS ? N_FOLDS : 0;
